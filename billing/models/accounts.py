@@ -1,0 +1,159 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+
+from .fields import ZERO, MoneyField
+
+
+class Account(models.Model):
+    """A main account (主账号): the customer that owns balance, apps, packs and orders."""
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual")
+        COMPANY = "company", _("Company")
+
+    class Verification(models.TextChoices):
+        UNVERIFIED = "unverified", _("Unverified")
+        PENDING = "pending", _("Pending review")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+
+    class CaptchaPostpaid(models.TextChoices):
+        OFF = "off", _("Off")
+        ON = "on", _("On")
+        # Enablement at purchase failed because the balance was not above zero (SPEC.md §2).
+        FAILED = "failed", _("Enablement failed")
+        REQUESTED = "requested", _("Requested")
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_account"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("type"), max_length=12, choices=Kind, default=Kind.INDIVIDUAL)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
+
+    verification_state = FSMField(
+        _("real-name verification"),
+        max_length=12,
+        choices=Verification,
+        default=Verification.UNVERIFIED,
+    )
+    # Individual: legal name + ID number; company: company name + registration number.
+    verified_name = models.CharField(_("legal name"), max_length=120, blank=True)
+    verified_number = models.CharField(_("ID / registration number"), max_length=40, blank=True)
+    verification_submitted_at = models.DateTimeField(null=True, blank=True)
+    verification_decided_at = models.DateTimeField(null=True, blank=True)
+    verification_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    verification_rejection_reason = models.CharField(max_length=300, blank=True)
+
+    captcha_postpaid = models.CharField(
+        _("CAPTCHA postpaid"),
+        max_length=12,
+        choices=CaptchaPostpaid,
+        default=CaptchaPostpaid.OFF,
+    )
+    big_customer = models.BooleanField(
+        _("big-customer privilege"),
+        default=False,
+        help_text=_(
+            "Never stopped for arrears; failed auto-renewals are advanced by the platform."
+        ),
+    )
+
+    # Cached sums of the ledger, updated only by billing.services.ledger under a row lock.
+    cash_balance = MoneyField(_("cash"), default=ZERO)
+    gift_balance = MoneyField(_("gift credit"), default=ZERO)
+
+    balance_alert_threshold = MoneyField(_("balance alert threshold"), null=True, blank=True)
+    balance_alert_sent = models.BooleanField(default=False)
+    arrears_since = models.DateTimeField(_("in arrears since"), null=True, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        permissions = [
+            ("adjust_balance", "Can credit or debit an account's balance with a reason"),
+            ("review_verification", "Can approve or reject real-name verification"),
+        ]
+        constraints = [
+            # Debt (negative balance) lives in cash only; gift credit can never go negative.
+            models.CheckConstraint(condition=Q(gift_balance__gte=0), name="account_gift_nonneg"),
+            models.CheckConstraint(
+                condition=Q(balance_alert_threshold__isnull=True)
+                | Q(balance_alert_threshold__gte=0),
+                name="account_alert_threshold_nonneg",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_state == self.Verification.VERIFIED
+
+    @property
+    def available_balance(self):
+        return self.cash_balance + self.gift_balance
+
+    @property
+    def debt(self):
+        return -self.cash_balance if self.cash_balance < 0 else ZERO
+
+    @transition(
+        field=verification_state,
+        source=[Verification.UNVERIFIED, Verification.REJECTED],
+        target=Verification.PENDING,
+    )
+    def submit_verification(self, *, kind: str, name: str, number: str) -> None:
+        self.kind = kind
+        self.verified_name = name
+        self.verified_number = number
+        self.verification_submitted_at = timezone.now()
+        self.verification_rejection_reason = ""
+
+    @transition(field=verification_state, source=Verification.PENDING, target=Verification.VERIFIED)
+    def approve_verification(self, *, by) -> None:
+        self.verification_decided_at = timezone.now()
+        self.verification_decided_by = by
+
+    @transition(field=verification_state, source=Verification.PENDING, target=Verification.REJECTED)
+    def reject_verification(self, *, by, reason: str) -> None:
+        self.verification_decided_at = timezone.now()
+        self.verification_decided_by = by
+        self.verification_rejection_reason = reason
+
+
+class Membership(models.Model):
+    """A sub-account: a user acting for a main account with one role (SPEC.md §1)."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Admin")
+        FINANCE = "finance", _("Finance")
+        RESOURCE = "resource", _("Resource")
+        READONLY = "readonly", _("Read-only")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    role = models.CharField(max_length=10, choices=Role)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}) @ {self.account}"

@@ -1,0 +1,102 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class CaptchaApp(models.Model):
+    """A CAPTCHA integration; packs and postpaid are account-wide, not per app (SPEC.md §2)."""
+
+    account = models.ForeignKey(
+        "billing.Account", on_delete=models.CASCADE, related_name="captcha_apps"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    captcha_app_id = models.PositiveBigIntegerField(_("CaptchaAppId"), unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "CAPTCHA app"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.captcha_app_id})"
+
+
+class AccessPoint(models.TextChoices):
+    GUANGZHOU = "guangzhou", _("Guangzhou")
+    SHANGHAI = "shanghai", _("Shanghai")
+    HONGKONG = "hongkong", _("Hong Kong")
+    SINGAPORE = "singapore", _("Singapore")
+
+
+OVERSEAS_ACCESS_POINTS = frozenset({AccessPoint.HONGKONG, AccessPoint.SINGAPORE})
+
+
+class PushApp(models.Model):
+    """A mobile push app, billed per app by DAU (SPEC.md §3)."""
+
+    class Platform(models.TextChoices):
+        ANDROID = "android", "Android"
+        IOS = "ios", "iOS"
+        MACOS = "macos", "macOS"
+
+    class BillingMode(models.TextChoices):
+        TRIAL = "trial", _("Trial")
+        PREPAID = "prepaid", _("Prepaid")
+        POSTPAID = "postpaid", _("Postpaid")
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        STOPPED = "stopped", _("Stopped")
+        # Trial reclaim and prepaid destruction both delete the resource data for good.
+        DESTROYED = "destroyed", _("Destroyed")
+
+    class StopReason(models.TextChoices):
+        NONE = "", "-"
+        TRIAL_OVER_LIMIT = "trial_over_limit", _("Trial DAU limit exceeded")
+        EXPIRED = "expired", _("Prepaid expired")
+        ARREARS = "arrears", _("Arrears")
+        REFUNDED = "refunded", _("Refunded")
+
+    account = models.ForeignKey(
+        "billing.Account", on_delete=models.CASCADE, related_name="push_apps"
+    )
+    platform = models.CharField(_("platform"), max_length=8, choices=Platform)
+    name = models.CharField(_("name"), max_length=60)
+    access_id = models.CharField(_("Access ID"), max_length=10, unique=True)
+    # Chosen at creation and never changed: it decides the price table.
+    access_point = models.CharField(_("service access point"), max_length=10, choices=AccessPoint)
+    charity = models.BooleanField(_("charity app"), default=False, help_text=_("Free forever."))
+    billing_mode = models.CharField(
+        _("billing mode"), max_length=8, choices=BillingMode, default=BillingMode.TRIAL
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.ACTIVE)
+    stop_reason = models.CharField(max_length=20, choices=StopReason, blank=True, default="")
+    # Over the prepaid capacity: pushes are slowed (never billed extra).
+    throttled = models.BooleanField(default=False)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+    # First enablement of postpaid; loyalty day numbers count from here and never reset.
+    postpaid_first_enabled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "push app"
+        indexes = [models.Index(fields=["account", "platform"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(access_id__regex=r"^[0-9]{10}$"), name="push_app_access_id_10_digits"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="destroyed") | Q(destroyed_at__isnull=False),
+                name="push_app_destroyed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.access_id})"
+
+    @property
+    def is_overseas(self) -> bool:
+        return self.access_point in OVERSEAS_ACCESS_POINTS

@@ -1,0 +1,54 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .fields import MoneyField
+
+
+class Product(models.Model):
+    class Code(models.TextChoices):
+        CAPTCHA = "captcha", _("CAPTCHA")
+        PUSH = "push", _("Mobile Push")
+
+    class SaleStatus(models.TextChoices):
+        ON_SALE = "on_sale", _("On sale")
+        # Only accounts that bought it before may buy again.
+        CLOSED_TO_NEW = "closed_to_new", _("Closed to new customers")
+
+    code = models.CharField(max_length=16, choices=Code, unique=True)
+    name = models.CharField(max_length=60)
+    sale_status = models.CharField(max_length=16, choices=SaleStatus, default=SaleStatus.ON_SALE)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PackSku(models.Model):
+    """A CAPTCHA pack for sale (SPEC.md §2 table), loaded by a data migration."""
+
+    class Kind(models.TextChoices):
+        TRIAL = "trial", _("Free trial pack")
+        COUNT = "count", _("Count pack")
+        TOPUP = "topup", _("Top-up pack")
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="skus")
+    code = models.SlugField(max_length=40, unique=True)
+    kind = models.CharField(max_length=8, choices=Kind)
+    verifications = models.PositiveBigIntegerField()
+    price = MoneyField()
+    validity_days = models.PositiveSmallIntegerField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "verifications"]
+        verbose_name = "pack SKU"
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="sku_price_nonneg"),
+            models.CheckConstraint(condition=Q(verifications__gt=0), name="sku_size_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.verifications:,}"

@@ -1,0 +1,133 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .fields import MoneyField
+
+
+class LedgerEntry(models.Model):
+    """One immutable movement of money. Balances are the sums of these (SPEC.md §1).
+
+    Never edited or deleted: a correction is a new ADJUSTMENT entry pointing at what it corrects.
+    Written only by billing.services.ledger.post_entry, which also keeps the cached balances.
+    """
+
+    class Kind(models.TextChoices):
+        RECHARGE = "recharge", _("Recharge")
+        PAYMENT = "payment", _("Payment")
+        POSTPAID_CHARGE = "postpaid_charge", _("Postpaid charge")
+        REFUND = "refund", _("Refund")
+        ADVANCE = "advance", _("Platform advance")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+
+    account = models.ForeignKey("billing.Account", on_delete=models.PROTECT, related_name="ledger")
+    kind = models.CharField(max_length=16, choices=Kind)
+    # Signed: credits positive, debits negative.
+    cash_amount = MoneyField(_("cash"))
+    gift_amount = MoneyField(_("gift credit"))
+    cash_balance_after = MoneyField()
+    gift_balance_after = MoneyField()
+    order = models.ForeignKey(
+        "billing.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger"
+    )
+    bill_line = models.ForeignKey(
+        "billing.PostpaidBillLine",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger",
+    )
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    memo = models.CharField(_("memo"), max_length=200, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Retried operations (a replayed recharge callback, a re-run settlement) post once.
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "ledger entries"
+        indexes = [models.Index(fields=["account", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~(Q(cash_amount=0) & Q(gift_amount=0)), name="ledger_entry_moves_money"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="adjustment") | (~Q(reason="") & Q(created_by__isnull=False)),
+                name="ledger_adjustment_has_reason_and_author",
+            ),
+            models.CheckConstraint(
+                condition=Q(gift_balance_after__gte=0), name="ledger_gift_nonneg"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.cash_amount + self.gift_amount}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError("Ledger entries are immutable; post an adjustment instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Ledger entries are immutable; post an adjustment instead.")
+
+    @property
+    def total_amount(self):
+        return self.cash_amount + self.gift_amount
+
+
+class Voucher(models.Model):
+    """A single-use discount instrument applied at checkout before gift credit and cash."""
+
+    account = models.ForeignKey(
+        "billing.Account", on_delete=models.CASCADE, related_name="vouchers"
+    )
+    code = models.CharField(max_length=32, unique=True)
+    amount = MoneyField()
+    min_spend = MoneyField(default=0)
+    expires_at = models.DateTimeField()
+    product = models.ForeignKey(
+        "billing.Product",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text=_("Only orders for this product may use it; empty means any product."),
+    )
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["expires_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="voucher_amount_positive"),
+            models.CheckConstraint(condition=Q(min_spend__gte=0), name="voucher_min_spend_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} (¥{self.amount})"
+
+    def is_usable(self, *, at) -> bool:
+        return self.used_at is None and self.expires_at > at
+
+
+class DailyCounter(models.Model):
+    """Per-day sequences for human-readable numbers (order 20261122000001)."""
+
+    name = models.CharField(max_length=20)
+    day = models.DateField()
+    value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "day"], name="daily_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.day}: {self.value}"

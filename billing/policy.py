@@ -1,0 +1,33 @@
+"""Every time limit and count limit of SPEC.md in one table-like place.
+
+Lifecycle code reads these names; nothing else in the code base spells the numbers.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+# §2 CAPTCHA
+CAPTCHA_PACK_VALIDITY = dt.timedelta(days=365)
+CAPTCHA_TRIAL_VERIFICATIONS = 20_000
+CAPTCHA_TRIAL_VALIDITY = dt.timedelta(days=7)
+CAPTCHA_EXPIRY_REMINDER_DAYS_BEFORE = (3, 1)
+CAPTCHA_USAGE_ALERT_RATIO = Decimal("0.90")
+CAPTCHA_REFUND_WINDOW_DAYS = 5
+
+# §3 Mobile push
+PUSH_APPS_PER_PLATFORM = 50
+PUSH_TRIAL_DAU_LIMIT = 1_000
+PUSH_TRIAL_RECLAIM_AFTER_DAYS = 7  # reclaimed on the 8th day after the trial stopped
+PUSH_EXPIRY_REMINDER_DAYS_BEFORE = range(7, 0, -1)  # 7..1 days before expiry
+PUSH_EXPIRY_NOTICE_DAYS_AFTER = range(0, 8)  # expiry day (day 0) to day 7
+PUSH_CONSOLE_RENEWAL_DAYS_AFTER = 7  # days 1-7 after expiry the customer may still renew
+PUSH_STOP_DAY_AFTER_EXPIRY = 8  # day 8, 00:00
+PUSH_DESTROY_DAY_AFTER_EXPIRY = 15
+PUSH_POSTPAID_BATCH_LIMIT = 50
+PUSH_FIVE_DAY_REFUND_DAYS = 5
+
+# Postpaid arrears (§3, and §2 by Decision)
+ARREARS_GRACE = dt.timedelta(hours=24)
+ARREARS_RECLAIM_AFTER_STOP = dt.timedelta(days=7)
+PUSH_SETTLEMENT_HOUR = 6
+CAPTCHA_SETTLEMENT_HOUR = 8

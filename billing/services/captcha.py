@@ -1,0 +1,149 @@
+"""CAPTCHA packs: trial claim and pack purchases (SPEC.md §2)."""
+
+import datetime as dt
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing import policy, pricing, roles
+from billing.errors import BillingError, NotPermitted
+from billing.models import Account, CaptchaApp, CaptchaPack, Order, PackSku
+from billing.selectors import Acting
+
+from .checkout import Purchase, pay_order, purchase, require_buyer, require_on_sale
+from .ledger import lock_account
+
+
+def claim_trial(*, acting: Acting, now: dt.datetime | None = None) -> CaptchaPack:
+    """20,000 verifications for 7 days, once per main account; sub-accounts cannot claim it."""
+    if not acting.is_owner:
+        raise NotPermitted("Only the main account can claim the free trial.")
+    now = now or timezone.now()
+    sku = PackSku.objects.get(kind=PackSku.Kind.TRIAL, active=True)
+    with transaction.atomic():
+        account = lock_account(acting.account.pk)
+        if account.verification_state != Account.Verification.VERIFIED:
+            raise BillingError("Real-name verification is required before claiming the trial.")
+        if CaptchaPack.objects.filter(account=account, kind=PackSku.Kind.TRIAL).exists():
+            raise BillingError("The free trial has already been claimed for this account.")
+        try:
+            with transaction.atomic():
+                return CaptchaPack.objects.create(
+                    account=account,
+                    sku=sku,
+                    kind=sku.kind,
+                    size=sku.verifications,
+                    bought_at=now,
+                    expires_at=now + policy.CAPTCHA_TRIAL_VALIDITY,
+                )
+        except IntegrityError as error:
+            raise BillingError(
+                "The free trial has already been claimed for this account."
+            ) from error
+
+
+def has_bought_count_pack(*, account: Account) -> bool:
+    return Order.objects.filter(account=account, sku__kind=PackSku.Kind.COUNT).exists()
+
+
+def buy_pack(
+    *,
+    acting: Acting,
+    user,
+    sku: PackSku,
+    idempotency_key: str,
+    voucher_code: str = "",
+    now: dt.datetime | None = None,
+) -> Purchase:
+    """Buy a count or top-up pack; it stacks on what remains and keeps its own 1-year validity."""
+    if sku.kind not in (PackSku.Kind.COUNT, PackSku.Kind.TOPUP) or not sku.active:
+        raise BillingError("That pack is not for sale.")
+
+    def buy(account: Account, now: dt.datetime) -> Order:
+        require_buyer(acting=acting, account=account)
+        require_on_sale(account=account, product=sku.product)
+        if sku.kind == PackSku.Kind.TOPUP and not has_bought_count_pack(account=account):
+            raise BillingError(
+                "Top-up packs can be bought once the account has bought a count pack."
+            )
+        quote = pricing.captcha_pack_quote(
+            label=str(sku), price=sku.price, verifications=sku.verifications
+        )
+        order = pay_order(
+            account=account,
+            product=sku.product,
+            kind=Order.Kind.TOPUP if sku.kind == PackSku.Kind.TOPUP else Order.Kind.NEW,
+            total=quote.total,
+            breakdown=quote.as_dict()["lines"],
+            voucher_code=voucher_code,
+            idempotency_key=idempotency_key,
+            user=user,
+            now=now,
+            memo=f"CAPTCHA {sku}",
+            sku=sku,
+        )
+        CaptchaPack.objects.create(
+            account=account,
+            sku=sku,
+            kind=sku.kind,
+            size=sku.verifications,
+            bought_at=now,
+            expires_at=now + dt.timedelta(days=sku.validity_days),
+            order=order,
+        )
+        if sku.kind == PackSku.Kind.COUNT:
+            _enable_postpaid_on_count_pack(account)
+        return order
+
+    return purchase(acting=acting, idempotency_key=idempotency_key, now=now, buy=buy)
+
+
+def _enable_postpaid_on_count_pack(account: Account) -> None:
+    """SPEC.md §2: enabled automatically when the balance is above zero as the pack is bought."""
+    if account.captcha_postpaid == Account.CaptchaPostpaid.ON:
+        return
+    account.captcha_postpaid = (
+        Account.CaptchaPostpaid.ON
+        if account.available_balance > 0
+        else Account.CaptchaPostpaid.FAILED
+    )
+    account.save(update_fields=["captcha_postpaid"])
+
+
+def request_postpaid(*, acting: Acting) -> Account:
+    """After a failed automatic enablement the customer asks support to enable postpaid."""
+    if not roles.can_spend(acting.role):
+        raise NotPermitted(f"The {acting.role} role cannot change postpaid settings.")
+    with transaction.atomic():
+        account = lock_account(acting.account.pk)
+        if account.captcha_postpaid == Account.CaptchaPostpaid.ON:
+            raise BillingError("Postpaid is already on.")
+        if not has_bought_count_pack(account=account):
+            raise BillingError(
+                "Postpaid can be requested once the account has bought a count pack."
+            )
+        account.captcha_postpaid = Account.CaptchaPostpaid.REQUESTED
+        account.save(update_fields=["captcha_postpaid"])
+    return account
+
+
+def create_app(*, acting: Acting, name: str) -> CaptchaApp:
+    if not roles.can_manage_resources(acting.role):
+        raise NotPermitted(f"The {acting.role} role cannot create apps.")
+    name = name.strip()
+    if not name:
+        raise BillingError("Give the app a name.")
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return CaptchaApp.objects.create(
+                    account=acting.account, name=name, captcha_app_id=_random_app_id()
+                )
+        except IntegrityError:
+            continue
+    raise BillingError("Could not allocate an app ID; try again.")
+
+
+def _random_app_id() -> int:
+    return 190_000_000 + secrets.randbelow(9_800_000_000)

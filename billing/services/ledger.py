@@ -1,0 +1,140 @@
+"""Every movement of money goes through post_entry; balances are the ledger's sums (SPEC.md §1)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Sum
+
+from billing.errors import BillingError, InsufficientBalance
+from billing.models import ZERO, Account, LedgerEntry, Voucher
+
+from . import balance_events
+
+
+def lock_account(account_id: int) -> Account:
+    """Row-lock the account: every balance change for one account is serialised through this."""
+    return Account.objects.select_for_update().get(pk=account_id)
+
+
+def post_entry(
+    *,
+    account: Account,
+    kind: str,
+    cash: Decimal = ZERO,
+    gift: Decimal = ZERO,
+    order=None,
+    bill_line=None,
+    memo: str = "",
+    reason: str = "",
+    created_by=None,
+    idempotency_key: str | None = None,
+    corrects: LedgerEntry | None = None,
+) -> LedgerEntry:
+    """Append one entry and move the cached balances with it. The caller holds lock_account()."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("post_entry must run inside the transaction that locked the account")
+    before_available = account.available_balance
+    account.cash_balance += cash
+    account.gift_balance += gift
+    entry = LedgerEntry.objects.create(
+        account=account,
+        kind=kind,
+        cash_amount=cash,
+        gift_amount=gift,
+        cash_balance_after=account.cash_balance,
+        gift_balance_after=account.gift_balance,
+        order=order,
+        bill_line=bill_line,
+        memo=memo,
+        reason=reason,
+        created_by=created_by,
+        idempotency_key=idempotency_key,
+        corrects=corrects,
+    )
+    account.save(update_fields=["cash_balance", "gift_balance"])
+    balance_events.balance_changed(account=account, before_available=before_available)
+    return entry
+
+
+@dataclass(frozen=True)
+class PaymentSplit:
+    voucher: Decimal
+    gift: Decimal
+    cash: Decimal
+
+
+def split_payment(
+    *, account: Account, total: Decimal, voucher: Voucher | None, allow_advance: bool = False
+) -> PaymentSplit:
+    """Voucher first, then gift credit, then cash (SPEC.md §1 Decision).
+
+    Raises InsufficientBalance when cash is short, unless allow_advance (the big-customer rule:
+    the platform advances the shortfall and the cash balance goes negative).
+    """
+    voucher_part = min(voucher.amount, total) if voucher else ZERO
+    rest = total - voucher_part
+    gift_part = min(max(account.gift_balance, ZERO), rest)
+    cash_part = rest - gift_part
+    shortfall = cash_part - max(account.cash_balance, ZERO)
+    if shortfall > 0 and not allow_advance:
+        raise InsufficientBalance(shortfall=shortfall)
+    return PaymentSplit(voucher=voucher_part, gift=gift_part, cash=cash_part)
+
+
+def ledger_sums(*, account_id: int) -> tuple[Decimal, Decimal]:
+    sums = LedgerEntry.objects.filter(account_id=account_id).aggregate(
+        cash=Sum("cash_amount"), gift=Sum("gift_amount")
+    )
+    return sums["cash"] or ZERO, sums["gift"] or ZERO
+
+
+def recharge(
+    *, account: Account, amount: Decimal, provider_reference: str, memo: str = ""
+) -> LedgerEntry:
+    """Credit cash confirmed by the payment provider; a replayed confirmation posts once."""
+    if amount <= 0:
+        raise BillingError("A recharge must be a positive amount.")
+    key = f"recharge:{provider_reference}"
+    with transaction.atomic():
+        locked = lock_account(account.pk)
+        existing = LedgerEntry.objects.filter(idempotency_key=key).first()
+        if existing:
+            return existing
+        return post_entry(
+            account=locked,
+            kind=LedgerEntry.Kind.RECHARGE,
+            cash=amount,
+            memo=memo or "Recharge",
+            idempotency_key=key,
+        )
+
+
+def adjust_balance(
+    *, account: Account, cash: Decimal, gift: Decimal, reason: str, by, idempotency_key: str
+) -> LedgerEntry:
+    """Staff credit or debit with a required reason (e.g. a bank transfer received)."""
+    reason = reason.strip()
+    if not reason:
+        raise BillingError("A reason is required for a balance adjustment.")
+    if cash == 0 and gift == 0:
+        raise BillingError("Enter a cash or gift amount to adjust.")
+    with transaction.atomic():
+        locked = lock_account(account.pk)
+        existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
+        if existing:
+            return existing
+        if locked.gift_balance + gift < 0:
+            raise BillingError(
+                f"Gift credit cannot go below zero (it is ¥{locked.gift_balance:,.2f})."
+            )
+        return post_entry(
+            account=locked,
+            kind=LedgerEntry.Kind.ADJUSTMENT,
+            cash=cash,
+            gift=gift,
+            reason=reason,
+            created_by=by,
+            memo="Adjustment by support",
+            idempotency_key=idempotency_key,
+        )

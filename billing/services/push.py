@@ -1,0 +1,322 @@
+"""Mobile push apps: creation, prepaid purchase, renewal, upgrade, postpaid (SPEC.md §3)."""
+
+import datetime as dt
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing import policy, pricing, roles
+from billing.days import add_months_to_instant, billing_day
+from billing.errors import BillingError, NotPermitted
+from billing.models import Account, Order, Product, PushApp, PushSubscription
+from billing.selectors import Acting
+
+from .checkout import Purchase, pay_order, purchase, require_buyer, require_on_sale
+from .ledger import lock_account
+
+
+def create_app(*, acting: Acting, platform: str, name: str, access_point: str) -> PushApp:
+    """A new app starts on the free trial; 50 apps per platform per account."""
+    if not roles.can_manage_resources(acting.role):
+        raise NotPermitted(f"The {acting.role} role cannot create apps.")
+    name = name.strip()
+    if not name:
+        raise BillingError("Give the app a name.")
+    if platform not in PushApp.Platform.values:
+        raise BillingError("Choose Android, iOS or macOS.")
+    if access_point not in pricing.REGIONS:
+        raise BillingError("Choose a service access point.")
+    with transaction.atomic():
+        account = lock_account(acting.account.pk)  # serialises the per-platform count
+        on_platform = account.push_apps.filter(platform=platform).count()
+        if on_platform >= policy.PUSH_APPS_PER_PLATFORM:
+            raise BillingError(
+                f"The limit of {policy.PUSH_APPS_PER_PLATFORM} "
+                f"{PushApp.Platform(platform).label} apps per account is reached."
+            )
+        for _attempt in range(10):
+            try:
+                with transaction.atomic():
+                    return PushApp.objects.create(
+                        account=account,
+                        platform=platform,
+                        name=name,
+                        access_point=access_point,
+                        access_id=_new_access_id(),
+                    )
+            except IntegrityError:
+                continue
+    raise BillingError("Could not allocate an Access ID; try again.")
+
+
+def _new_access_id() -> str:
+    return str(1_500_000_000 + secrets.randbelow(8_500_000_000))
+
+
+def _push_product() -> Product:
+    return Product.objects.get(code=Product.Code.PUSH)
+
+
+def _require_app_of(account: Account, app: PushApp) -> PushApp:
+    locked = PushApp.objects.select_for_update().get(pk=app.pk)
+    if locked.account_id != account.pk:
+        raise NotPermitted("That app belongs to another account.")
+    if locked.state == PushApp.State.DESTROYED:
+        raise BillingError("This app's data was destroyed; create a new app.")
+    return locked
+
+
+def active_subscription(app: PushApp) -> PushSubscription | None:
+    return app.subscriptions.filter(state=PushSubscription.State.ACTIVE).first()
+
+
+def buy_prepaid(
+    *,
+    acting: Acting,
+    user,
+    app: PushApp,
+    capacity_wan: int,
+    months: int,
+    idempotency_key: str,
+    voucher_code: str = "",
+    now: dt.datetime | None = None,
+) -> Purchase:
+    """Buy a DAU-peak capacity for a duration; the period starts now."""
+    quote = pricing.push_prepaid_quote(
+        region=app.access_point, capacity_wan=capacity_wan, months=months
+    )
+
+    def buy(account: Account, now: dt.datetime) -> Order:
+        require_buyer(acting=acting, account=account)
+        product = _push_product()
+        require_on_sale(account=account, product=product)
+        locked = _require_app_of(account, app)
+        if locked.charity:
+            raise BillingError("Charity apps are free; there is nothing to buy.")
+        if active_subscription(locked):
+            raise BillingError("This app already has prepaid service; renew or upgrade it instead.")
+        if locked.billing_mode == PushApp.BillingMode.POSTPAID:
+            raise BillingError(
+                "Postpaid apps cannot switch to prepaid in the console; contact support."
+            )
+        period_end = add_months_to_instant(now, months)
+        order = pay_order(
+            account=account,
+            product=product,
+            kind=Order.Kind.NEW,
+            total=quote.total,
+            breakdown=quote.as_dict()["lines"],
+            voucher_code=voucher_code,
+            idempotency_key=idempotency_key,
+            user=user,
+            now=now,
+            memo=f"Push prepaid {locked.name} {capacity_wan}万 × {months} months",
+            app=locked,
+            capacity_wan=capacity_wan,
+            months=months,
+            period_start=now,
+            period_end=period_end,
+        )
+        PushSubscription.objects.create(
+            app=locked,
+            capacity_wan=capacity_wan,
+            months=months,
+            period_start=now,
+            expires_at=period_end,
+            original_order=order,
+        )
+        locked.billing_mode = PushApp.BillingMode.PREPAID
+        _resume(locked)
+        return order
+
+    return purchase(acting=acting, idempotency_key=idempotency_key, now=now, buy=buy)
+
+
+def _resume(app: PushApp) -> None:
+    app.state = PushApp.State.ACTIVE
+    app.stop_reason = PushApp.StopReason.NONE
+    app.stopped_at = None
+    app.save()
+
+
+def days_after_expiry(subscription: PushSubscription, *, now: dt.datetime) -> int:
+    """Day 0 is the expiry day (SPEC.md conventions); negative before expiry."""
+    return (billing_day(now) - billing_day(subscription.expires_at)).days
+
+
+def renew(
+    *,
+    acting: Acting,
+    user,
+    subscription: PushSubscription,
+    months: int,
+    idempotency_key: str,
+    voucher_code: str = "",
+    now: dt.datetime | None = None,
+    by_staff: bool = False,
+    allow_advance: bool = False,
+) -> Purchase:
+    """Renew at the current capacity; the new period starts at the old expiry (no gap).
+
+    Customers may renew while active and on days 1-7 after expiry; from the stop on day 8 only
+    support staff can (by_staff).
+    """
+    app = subscription.app
+    quote = pricing.push_prepaid_quote(
+        region=app.access_point, capacity_wan=subscription.capacity_wan, months=months
+    )
+
+    def buy(account: Account, now: dt.datetime) -> Order:
+        if not by_staff:
+            require_buyer(acting=acting, account=account)
+        locked_app = _require_app_of(account, app)
+        sub = PushSubscription.objects.select_for_update().get(pk=subscription.pk)
+        if sub.state != PushSubscription.State.ACTIVE:
+            raise BillingError("This subscription has ended; buy prepaid service again.")
+        if not by_staff and days_after_expiry(sub, now=now) >= policy.PUSH_STOP_DAY_AFTER_EXPIRY:
+            raise BillingError(
+                "The service was stopped on day 8 after expiry; contact support to renew."
+            )
+        period_start = sub.expires_at
+        period_end = add_months_to_instant(period_start, months)
+        order = pay_order(
+            account=account,
+            product=_push_product(),
+            kind=Order.Kind.RENEWAL,
+            total=quote.total,
+            breakdown=quote.as_dict()["lines"],
+            voucher_code=voucher_code,
+            idempotency_key=idempotency_key,
+            user=user,
+            now=now,
+            memo=f"Push renewal {locked_app.name} {sub.capacity_wan}万 × {months} months",
+            allow_advance=allow_advance,
+            app=locked_app,
+            capacity_wan=sub.capacity_wan,
+            months=months,
+            period_start=period_start,
+            period_end=period_end,
+        )
+        sub.expires_at = period_end
+        sub.months = months
+        sub.save(update_fields=["expires_at", "months"])
+        if locked_app.state == PushApp.State.STOPPED:
+            _resume(locked_app)
+        return order
+
+    return purchase(acting=acting, idempotency_key=idempotency_key, now=now, buy=buy)
+
+
+def upgrade(
+    *,
+    acting: Acting,
+    user,
+    subscription: PushSubscription,
+    to_capacity_wan: int,
+    idempotency_key: str,
+    voucher_code: str = "",
+    now: dt.datetime | None = None,
+) -> Purchase:
+    """Raise the capacity; expiry unchanged; fee prorated over the remaining days."""
+
+    def buy(account: Account, now: dt.datetime) -> Order:
+        require_buyer(acting=acting, account=account)
+        locked_app = _require_app_of(account, subscription.app)
+        sub = PushSubscription.objects.select_for_update().get(pk=subscription.pk)
+        if sub.state != PushSubscription.State.ACTIVE or locked_app.state != PushApp.State.ACTIVE:
+            raise BillingError("Only an active prepaid app can be upgraded.")
+        if to_capacity_wan <= sub.capacity_wan:
+            raise BillingError(
+                f"Choose a capacity above the current {sub.capacity_wan}万; there is no downgrade."
+            )
+        remaining_days = (billing_day(sub.expires_at) - billing_day(now)).days
+        if remaining_days <= 0:
+            raise BillingError("This subscription has expired; renew it before upgrading.")
+        quote = pricing.push_upgrade_quote(
+            region=locked_app.access_point,
+            from_capacity_wan=sub.capacity_wan,
+            to_capacity_wan=to_capacity_wan,
+            months=sub.months,
+            remaining_days=remaining_days,
+        )
+        order = pay_order(
+            account=account,
+            product=_push_product(),
+            kind=Order.Kind.UPGRADE,
+            total=quote.total,
+            breakdown=quote.as_dict()["lines"],
+            voucher_code=voucher_code,
+            idempotency_key=idempotency_key,
+            user=user,
+            now=now,
+            memo=f"Push upgrade {locked_app.name} {sub.capacity_wan}万 → {to_capacity_wan}万",
+            app=locked_app,
+            capacity_wan=to_capacity_wan,
+            months=sub.months,
+            period_start=now,
+            period_end=sub.expires_at,
+        )
+        sub.capacity_wan = to_capacity_wan
+        sub.save(update_fields=["capacity_wan"])
+        return order
+
+    return purchase(acting=acting, idempotency_key=idempotency_key, now=now, buy=buy)
+
+
+def set_auto_renew(*, acting: Acting, subscription_ids: list[int], enabled: bool) -> int:
+    """Toggle auto-renewal for one or many subscriptions of the acting account."""
+    if not roles.can_spend(acting.role):
+        raise NotPermitted(f"The {acting.role} role cannot change renewals.")
+    if not subscription_ids:
+        raise BillingError("Select at least one subscription.")
+    with transaction.atomic():
+        subs = PushSubscription.objects.select_for_update().filter(
+            pk__in=subscription_ids,
+            app__account=acting.account,
+            state=PushSubscription.State.ACTIVE,
+        )
+        if subs.count() != len(set(subscription_ids)):
+            raise BillingError("Some selected subscriptions do not exist or have ended.")
+        return subs.update(auto_renew=enabled)
+
+
+def enable_postpaid(
+    *, acting: Acting, app_ids: list[int], now: dt.datetime | None = None
+) -> list[PushApp]:
+    """Switch up to 50 trial apps to postpaid in one go (SPEC.md §3)."""
+    now = now or timezone.now()
+    if not roles.can_spend(acting.role):
+        raise NotPermitted(f"The {acting.role} role cannot enable postpaid.")
+    ids = set(app_ids)
+    if not ids:
+        raise BillingError("Select at least one app.")
+    if len(ids) > policy.PUSH_POSTPAID_BATCH_LIMIT:
+        raise BillingError(
+            f"Postpaid can be enabled for at most {policy.PUSH_POSTPAID_BATCH_LIMIT} apps at once."
+        )
+    with transaction.atomic():
+        account = lock_account(acting.account.pk)
+        if account.verification_state != Account.Verification.VERIFIED:
+            raise BillingError("Real-name verification is required before enabling postpaid.")
+        apps = list(PushApp.objects.select_for_update().filter(pk__in=ids, account=account))
+        if len(apps) != len(ids):
+            raise BillingError("Some selected apps do not exist.")
+        for app in apps:
+            if app.state == PushApp.State.DESTROYED:
+                raise BillingError(f"{app.name}: its data was destroyed.")
+            if app.billing_mode == PushApp.BillingMode.POSTPAID:
+                raise BillingError(f"{app.name} is already postpaid.")
+            if active_subscription(app):
+                raise BillingError(f"{app.name} has prepaid service; postpaid is for trial apps.")
+        for app in apps:
+            app.billing_mode = PushApp.BillingMode.POSTPAID
+            app.postpaid_first_enabled_at = app.postpaid_first_enabled_at or now
+            if app.stop_reason in (
+                PushApp.StopReason.TRIAL_OVER_LIMIT,
+                PushApp.StopReason.REFUNDED,
+            ):
+                _resume(app)
+            else:
+                app.save()
+    return apps
