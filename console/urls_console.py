@@ -1,6 +1,8 @@
 from django.urls import path
 
-from console.views import account, overview
+from console.urls_money import urlpatterns as money_urls
+from console.urls_push import urlpatterns as push_urls
+from console.views import account, overview, receipts
 
 app_name = "console"
 
@@ -8,4 +10,7 @@ urlpatterns = [
     path("", overview.overview, name="overview"),
     path("account/", account.account_page, name="account"),
     path("account/language/", account.set_language, name="set_language"),
+    path("orders/<str:number>/receipt/", receipts.receipt, name="receipt"),
+    *money_urls,
+    *push_urls,
 ]

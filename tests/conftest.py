@@ -19,6 +19,17 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
 
 
+def pytest_collection_modifyitems(items):
+    """Transactional tests flush the database afterwards, which would also wipe what data
+    migrations loaded (the pack catalog, the Support group). serialized_rollback restores it."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
+            item.add_marker(
+                pytest.mark.django_db(**marker.kwargs, serialized_rollback=True), append=False
+            )
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not Path(CHROMIUM).exists():

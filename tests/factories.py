@@ -25,7 +25,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+    password = factory.django.Password("correct-horse-battery")
 
 
 class AccountFactory(factory.django.DjangoModelFactory):

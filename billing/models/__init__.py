@@ -2,7 +2,7 @@ from .accounts import Account, Membership
 from .apps import OVERSEAS_ACCESS_POINTS, AccessPoint, CaptchaApp, PushApp
 from .catalog import PackSku, Product
 from .fields import ZERO, MoneyField
-from .ledger import DailyCounter, LedgerEntry, Voucher
+from .ledger import DailyCounter, LedgerEntry, Recharge, Voucher
 from .orders import Order, PostpaidBillLine
 from .packs import CaptchaPack, PushSubscription
 from .refunds import OPEN_REFUND_STATES, RefundTicket
@@ -28,6 +28,7 @@ __all__ = [
     "PushApp",
     "PushDauDaily",
     "PushSubscription",
+    "Recharge",
     "RefundTicket",
     "Voucher",
 ]

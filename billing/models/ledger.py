@@ -131,3 +131,34 @@ class DailyCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.day}: {self.value}"
+
+
+class Recharge(models.Model):
+    """A cash top-up through the payment provider; credited to the ledger once it succeeds."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting payment")
+        SUCCEEDED = "succeeded", _("Paid")
+        FAILED = "failed", _("Failed")
+
+    account = models.ForeignKey(
+        "billing.Account", on_delete=models.PROTECT, related_name="recharges"
+    )
+    amount = MoneyField()
+    provider = models.CharField(max_length=40)
+    provider_reference = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="recharge_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_reference} ¥{self.amount}"

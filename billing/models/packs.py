@@ -28,6 +28,7 @@ class CaptchaPack(models.Model):
 
     class Meta:
         ordering = ["expires_at", "bought_at", "id"]
+        verbose_name = "CAPTCHA pack"
         indexes = [models.Index(fields=["account", "expires_at"])]
         constraints = [
             models.CheckConstraint(condition=Q(used__lte=F("size")), name="pack_used_within_size"),
@@ -81,6 +82,7 @@ class PushSubscription(models.Model):
 
     class Meta:
         ordering = ["expires_at", "id"]
+        verbose_name = "push prepaid subscription"
         constraints = [
             models.UniqueConstraint(
                 fields=["app"], condition=Q(state="active"), name="subscription_one_active_per_app"

@@ -16,6 +16,8 @@ class CaptchaUsageDaily(models.Model):
 
     class Meta:
         ordering = ["-day"]
+        verbose_name = "CAPTCHA daily usage"
+        verbose_name_plural = "CAPTCHA daily usage"
         constraints = [
             models.UniqueConstraint(fields=["account", "day"], name="captcha_usage_one_per_day"),
             models.CheckConstraint(
@@ -38,6 +40,8 @@ class PushDauDaily(models.Model):
 
     class Meta:
         ordering = ["-day"]
+        verbose_name = "push daily DAU"
+        verbose_name_plural = "push daily DAU"
         constraints = [
             models.UniqueConstraint(fields=["app", "day"], name="push_dau_one_per_app_day")
         ]

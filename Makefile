@@ -1,0 +1,13 @@
+.PHONY: run test lint bench messages
+
+run:  ## install and start web + worker + beat with demo data
+	@bash scripts/run
+
+test:  ## install what is missing and run lint + the whole test suite
+	@bash scripts/test
+
+lint:
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+messages:  ## refresh the translation catalogues after changing strings
+	.venv/bin/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles

@@ -1,0 +1,583 @@
+"""Support staff's back office. Money is read-only here except through services with a reason."""
+
+import uuid
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from billing.errors import BillingError
+from billing.models import (
+    Account,
+    CaptchaApp,
+    CaptchaPack,
+    CaptchaUsageDaily,
+    LedgerEntry,
+    Membership,
+    Order,
+    PackSku,
+    PostpaidBillLine,
+    Product,
+    PushApp,
+    PushDauDaily,
+    PushSubscription,
+    Recharge,
+    RefundTicket,
+    Voucher,
+)
+from billing.services import accounts as account_services
+from billing.services import ledger
+
+
+def yuan(amount) -> str:
+    return "—" if amount is None else f"¥{amount:,.2f}"
+
+
+def money_column(field: str, label: str):
+    @admin.display(description=label, ordering=field)
+    def column(self, obj):
+        return yuan(getattr(obj, field))
+
+    return column
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History is never edited in the admin: corrections are new entries."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class BalanceAdjustmentForm(forms.Form):
+    cash = forms.DecimalField(
+        label=_("Cash (¥, negative to debit)"), max_digits=14, decimal_places=2, initial=0
+    )
+    gift = forms.DecimalField(
+        label=_("Gift credit (¥, negative to debit)"), max_digits=14, decimal_places=2, initial=0
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required, e.g. 'bank transfer received 2026-11-20, ref 8812'."),
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("cash") == 0 and cleaned.get("gift") == 0:
+            raise forms.ValidationError(_("Enter a cash or gift amount to adjust."))
+        return cleaned
+
+
+class RejectVerificationForm(forms.Form):
+    reason = forms.CharField(label=_("Reason shown to the customer"), max_length=300)
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "owner_email",
+        "kind",
+        "verification_state",
+        "cash",
+        "gift",
+        "captcha_postpaid",
+        "big_customer",
+        "in_arrears",
+        "created_at",
+    ]
+    list_filter = ["verification_state", "kind", "captcha_postpaid", "big_customer"]
+    search_fields = ["name", "owner__email", "owner__username", "verified_name", "verified_number"]
+    readonly_fields = [
+        "owner",
+        "cash_balance",
+        "gift_balance",
+        "verification_state",
+        "verified_name",
+        "verified_number",
+        "verification_submitted_at",
+        "verification_decided_at",
+        "verification_decided_by",
+        "verification_rejection_reason",
+        "arrears_since",
+        "balance_alert_sent",
+        "created_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "owner", "kind", "language", "created_at"]}),
+        (
+            _("Balance"),
+            {
+                "fields": [
+                    "cash_balance",
+                    "gift_balance",
+                    "balance_alert_threshold",
+                    "balance_alert_sent",
+                    "arrears_since",
+                ]
+            },
+        ),
+        (
+            _("Real-name verification"),
+            {
+                "fields": [
+                    "verification_state",
+                    "verified_name",
+                    "verified_number",
+                    "verification_submitted_at",
+                    "verification_decided_at",
+                    "verification_decided_by",
+                    "verification_rejection_reason",
+                ]
+            },
+        ),
+        (_("Privileges"), {"fields": ["captcha_postpaid", "big_customer"]}),
+    ]
+    inlines = [MembershipInline]
+    actions = ["approve_verifications", "enable_captcha_postpaid"]
+    change_form_template = "admin/billing/account/change_form.html"
+
+    cash = money_column("cash_balance", _("cash"))
+    gift = money_column("gift_balance", _("gift"))
+
+    @admin.display(description=_("owner"), ordering="owner__email")
+    def owner_email(self, obj):
+        return obj.owner.email
+
+    @admin.display(description=_("arrears"), boolean=True)
+    def in_arrears(self, obj):
+        return obj.arrears_since is not None
+
+    def has_add_permission(self, request):
+        return False  # accounts are opened by sign-up
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/adjust-balance/",
+                self.admin_site.admin_view(self.adjust_balance_view),
+                name="billing_account_adjust_balance",
+            ),
+            path(
+                "<int:pk>/verification/approve/",
+                self.admin_site.admin_view(self.approve_verification_view),
+                name="billing_account_approve_verification",
+            ),
+            path(
+                "<int:pk>/verification/reject/",
+                self.admin_site.admin_view(self.reject_verification_view),
+                name="billing_account_reject_verification",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _require(self, request, codename: str) -> None:
+        if not request.user.has_perm(f"billing.{codename}"):
+            raise PermissionDenied
+
+    def adjust_balance_view(self, request, pk: int):
+        self._require(request, "adjust_balance")
+        account = get_object_or_404(Account, pk=pk)
+        form = BalanceAdjustmentForm(
+            request.POST or None, initial={"idempotency_key": uuid.uuid4().hex}
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                ledger.adjust_balance(
+                    account=account,
+                    cash=form.cleaned_data["cash"],
+                    gift=form.cleaned_data["gift"],
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                    idempotency_key=f"admin-adjust:{form.cleaned_data['idempotency_key']}",
+                )
+            except BillingError as error:
+                form.add_error(None, str(error))
+            else:
+                self.message_user(request, _("Balance adjusted; a ledger entry was written."))
+                return redirect(reverse("admin:billing_account_change", args=[pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": account,
+            "form": form,
+            "title": _("Adjust balance"),
+        }
+        return render(request, "admin/billing/account/adjust_balance.html", context)
+
+    def approve_verification_view(self, request, pk: int):
+        self._require(request, "review_verification")
+        if request.method != "POST":
+            return redirect(reverse("admin:billing_account_change", args=[pk]))
+        account = get_object_or_404(Account, pk=pk)
+        try:
+            account_services.approve_verification(account=account, by=request.user)
+        except BillingError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, _("Verification approved."))
+        return redirect(reverse("admin:billing_account_change", args=[pk]))
+
+    def reject_verification_view(self, request, pk: int):
+        self._require(request, "review_verification")
+        account = get_object_or_404(Account, pk=pk)
+        form = RejectVerificationForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                account_services.reject_verification(
+                    account=account, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except BillingError as error:
+                form.add_error(None, str(error))
+            else:
+                self.message_user(request, _("Verification rejected."))
+                return redirect(reverse("admin:billing_account_change", args=[pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": account,
+            "form": form,
+            "title": _("Reject verification"),
+        }
+        return render(request, "admin/billing/account/reject_verification.html", context)
+
+    @admin.action(
+        description=_("Approve selected pending verifications"), permissions=["review_verification"]
+    )
+    def approve_verifications(self, request, queryset):
+        approved, skipped = 0, 0
+        for account in queryset:
+            try:
+                account_services.approve_verification(account=account, by=request.user)
+                approved += 1
+            except BillingError:
+                skipped += 1
+        self.message_user(
+            request,
+            _("%(approved)d approved, %(skipped)d not pending (skipped).")
+            % {"approved": approved, "skipped": skipped},
+        )
+
+    def has_review_verification_permission(self, request):
+        return request.user.has_perm("billing.review_verification")
+
+    @admin.action(description=_("Enable CAPTCHA postpaid"), permissions=["change"])
+    def enable_captcha_postpaid(self, request, queryset):
+        count = queryset.exclude(captcha_postpaid=Account.CaptchaPostpaid.ON).update(
+            captcha_postpaid=Account.CaptchaPostpaid.ON
+        )
+        self.message_user(request, _("Postpaid enabled for %d accounts.") % count)
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "account",
+        "kind",
+        "cash",
+        "gift",
+        "cash_after",
+        "gift_after",
+        "reference",
+        "memo",
+        "created_by",
+    ]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["account__name", "account__owner__email", "order__number", "memo", "reason"]
+    list_select_related = ["account", "order", "created_by"]
+    date_hierarchy = "created_at"
+
+    cash = money_column("cash_amount", _("cash"))
+    gift = money_column("gift_amount", _("gift"))
+    cash_after = money_column("cash_balance_after", _("cash after"))
+    gift_after = money_column("gift_balance_after", _("gift after"))
+
+    @admin.display(description=_("reference"))
+    def reference(self, obj):
+        return (
+            obj.order.number
+            if obj.order_id
+            else (f"bill line {obj.bill_line_id}" if obj.bill_line_id else "")
+        )
+
+
+@admin.register(Voucher)
+class VoucherAdmin(admin.ModelAdmin):
+    list_display = ["code", "account", "value", "minimum", "product", "expires_at", "used_at"]
+    list_filter = ["product", "used_at", "expires_at"]
+    search_fields = ["code", "account__name", "account__owner__email"]
+    autocomplete_fields = ["account"]
+    value = money_column("amount", _("amount"))
+    minimum = money_column("min_spend", _("minimum spend"))
+
+    def get_readonly_fields(self, request, obj=None):
+        return (
+            ["used_at"]
+            if obj is None
+            else ["account", "code", "amount", "min_spend", "product", "used_at"]
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "sale_status"]
+    list_filter = ["sale_status"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PackSku)
+class PackSkuAdmin(admin.ModelAdmin):
+    list_display = ["code", "kind", "size", "list_price", "validity_days", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["code"]
+    readonly_fields = ["product", "code", "kind", "verifications", "price", "validity_days"]
+    list_price = money_column("price", _("price"))
+
+    @admin.display(description=_("verifications"), ordering="verifications")
+    def size(self, obj):
+        return f"{obj.verifications:,}"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CaptchaApp)
+class CaptchaAppAdmin(admin.ModelAdmin):
+    list_display = ["name", "captcha_app_id", "account", "created_at"]
+    search_fields = ["name", "captcha_app_id", "account__name", "account__owner__email"]
+    readonly_fields = ["account", "captcha_app_id", "created_at"]
+
+
+@admin.register(PushApp)
+class PushAppAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "access_id",
+        "account",
+        "platform",
+        "access_point",
+        "billing_mode",
+        "state",
+        "stop_reason",
+        "throttled",
+        "charity",
+    ]
+    list_filter = [
+        "platform",
+        "access_point",
+        "billing_mode",
+        "state",
+        "stop_reason",
+        "charity",
+        "throttled",
+    ]
+    search_fields = ["name", "access_id", "account__name", "account__owner__email"]
+    list_select_related = ["account"]
+    readonly_fields = [
+        "account",
+        "platform",
+        "access_id",
+        "access_point",
+        "billing_mode",
+        "state",
+        "stop_reason",
+        "throttled",
+        "stopped_at",
+        "destroyed_at",
+        "postpaid_first_enabled_at",
+        "created_at",
+    ]
+    fields = ["name", "charity", *readonly_fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CaptchaPack)
+class CaptchaPackAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "account",
+        "kind",
+        "size_display",
+        "used",
+        "remaining",
+        "bought_at",
+        "expires_at",
+        "order",
+        "refunded_at",
+    ]
+    list_filter = ["kind", "expires_at"]
+    search_fields = ["account__name", "account__owner__email", "order__number"]
+    list_select_related = ["account", "order"]
+
+    @admin.display(description=_("size"), ordering="size")
+    def size_display(self, obj):
+        return f"{obj.size:,}"
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(admin.ModelAdmin):
+    list_display = [
+        "app",
+        "capacity_wan",
+        "months",
+        "period_start",
+        "expires_at",
+        "auto_renew",
+        "state",
+    ]
+    list_filter = ["state", "auto_renew", "months"]
+    search_fields = ["app__name", "app__access_id", "app__account__name"]
+    list_select_related = ["app"]
+    readonly_fields = [
+        "app",
+        "capacity_wan",
+        "months",
+        "period_start",
+        "expires_at",
+        "state",
+        "ended_at",
+        "original_order",
+    ]
+    fields = [*readonly_fields, "auto_renew"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = [
+        "number",
+        "account",
+        "product",
+        "kind",
+        "status",
+        "order_total",
+        "by_voucher",
+        "by_gift",
+        "by_cash",
+        "created_at",
+    ]
+    list_filter = ["product", "kind", "status", "created_at"]
+    search_fields = ["number", "account__name", "account__owner__email", "app__access_id"]
+    list_select_related = ["account", "product"]
+    date_hierarchy = "created_at"
+    order_total = money_column("total", _("total"))
+    by_voucher = money_column("voucher_amount", _("voucher"))
+    by_gift = money_column("gift_amount", _("gift"))
+    by_cash = money_column("cash_amount", _("cash"))
+
+
+@admin.register(PostpaidBillLine)
+class PostpaidBillLineAdmin(ReadOnlyAdmin):
+    list_display = [
+        "day",
+        "account",
+        "product",
+        "app",
+        "quantity",
+        "charged_day_number",
+        "rate",
+        "bill_amount",
+        "debt",
+        "adjusts",
+    ]
+    list_filter = ["product", "day"]
+    search_fields = ["account__name", "app__access_id", "app__name"]
+    list_select_related = ["account", "product", "app"]
+    date_hierarchy = "day"
+    bill_amount = money_column("amount", _("amount"))
+    debt = money_column("debt_amount", _("unpaid"))
+
+    @admin.display(description=_("discount"))
+    def rate(self, obj):
+        return "—" if obj.discount_rate == 1 else f"{obj.discount_rate:.0%}"
+
+
+@admin.register(CaptchaUsageDaily)
+class CaptchaUsageDailyAdmin(ReadOnlyAdmin):
+    list_display = ["day", "account", "verifications", "overage"]
+    list_filter = ["day"]
+    search_fields = ["account__name", "account__owner__email"]
+
+
+@admin.register(PushDauDaily)
+class PushDauDailyAdmin(ReadOnlyAdmin):
+    list_display = ["day", "app", "dau", "reported_at"]
+    list_filter = ["day"]
+    search_fields = ["app__access_id", "app__name"]
+
+
+@admin.register(Recharge)
+class RechargeAdmin(ReadOnlyAdmin):
+    list_display = [
+        "provider_reference",
+        "account",
+        "recharge_amount",
+        "provider",
+        "status",
+        "created_at",
+        "completed_at",
+    ]
+    list_filter = ["status", "provider"]
+    search_fields = ["provider_reference", "account__name", "account__owner__email"]
+    recharge_amount = money_column("amount", _("amount"))
+
+
+@admin.register(RefundTicket)
+class RefundTicketAdmin(admin.ModelAdmin):
+    list_display = ["id", "account", "order", "kind", "status", "quoted", "created_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["order__number", "account__name", "account__owner__email"]
+    list_select_related = ["account", "order"]
+    quoted = money_column("quoted_amount", _("quoted"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+
+admin.site.site_header = _("Cloud Console · Support")
+admin.site.site_title = _("Cloud Console Support")
+admin.site.index_title = _("Back office")

@@ -1,0 +1,67 @@
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from billing import roles
+from billing.errors import BillingError, NotPermitted
+from billing.models import Recharge
+from billing.payments import PaymentStart, payment_provider
+from billing.selectors import Acting
+
+from .ledger import lock_account, recharge
+
+MAX_RECHARGE = Decimal("1000000.00")
+
+
+def parse_amount(raw) -> Decimal:
+    try:
+        amount = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError) as error:
+        raise BillingError("Enter an amount in yuan, e.g. 500 or 99.90.") from error
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise BillingError("Enter a positive amount with at most two decimals.")
+    if amount > MAX_RECHARGE:
+        raise BillingError(f"A single recharge is at most ¥{MAX_RECHARGE:,.2f}.")
+    return amount
+
+
+def start_recharge(*, acting: Acting, user, amount: Decimal) -> tuple[Recharge, PaymentStart]:
+    if not roles.can_spend(acting.role):
+        raise NotPermitted(f"The {acting.role} role cannot recharge.")
+    provider = payment_provider()
+    start = provider.start(amount=amount, account_id=acting.account.pk)
+    recharge_row = Recharge.objects.create(
+        account=acting.account,
+        amount=amount,
+        provider=provider.name,
+        provider_reference=start.provider_reference,
+        created_by=user,
+    )
+    return recharge_row, start
+
+
+def complete_recharge(*, provider_reference: str, succeeded: bool = True) -> Recharge:
+    """The provider confirmed (or declined) a payment. Safe to call repeatedly."""
+    with transaction.atomic():
+        row = (
+            Recharge.objects.select_for_update()
+            .filter(provider_reference=provider_reference)
+            .first()
+        )
+        if row is None:
+            raise BillingError("Unknown payment reference.")
+        if row.status != Recharge.Status.PENDING:
+            return row
+        lock_account(row.account_id)
+        if succeeded:
+            recharge(
+                account=row.account,
+                amount=row.amount,
+                provider_reference=provider_reference,
+                memo=f"Recharge via {row.provider}",
+            )
+        row.status = Recharge.Status.SUCCEEDED if succeeded else Recharge.Status.FAILED
+        row.completed_at = timezone.now()
+        row.save(update_fields=["status", "completed_at"])
+    return row

@@ -1,0 +1,98 @@
+"""The one checkout every purchase goes through: summary, voucher, pay, receipt (SPEC.md §1).
+
+An area's "buy" view validates its own inputs, prices them with billing.pricing and hands over:
+
+    return checkout(
+        request, title=..., product=product, quote=quote, back_url=...,
+        execute=lambda *, voucher_code, idempotency_key: services.buy_x(..., voucher_code=...,
+                                                                         idempotency_key=...),
+    )
+
+GET renders the summary with a fresh idempotency key; POST (to the same URL, so the item's
+query string comes along) pays and redirects to the receipt. The key makes a double-click or a
+replayed POST return the first order instead of charging twice.
+"""
+
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django_htmx.http import HttpResponseClientRedirect
+
+from billing.errors import BillingError, InsufficientBalance
+from billing.models import ZERO, Product, Voucher
+from billing.pricing import Quote
+from billing.services.checkout import Purchase
+
+
+def usable_vouchers(*, account, product: Product, total: Decimal):
+    return Voucher.objects.filter(
+        Q(product__isnull=True) | Q(product=product),
+        account=account,
+        used_at__isnull=True,
+        expires_at__gt=timezone.now(),
+        min_spend__lte=total,
+    ).order_by("-amount", "expires_at")
+
+
+def payment_preview(*, account, total: Decimal, voucher: Voucher | None) -> dict:
+    """What the split would be right now; the service recomputes it under the account lock."""
+    voucher_part = min(voucher.amount, total) if voucher else ZERO
+    rest = total - voucher_part
+    gift = min(max(account.gift_balance, ZERO), rest)
+    cash = rest - gift
+    shortfall = max(cash - max(account.cash_balance, ZERO), ZERO)
+    return {"voucher": voucher_part, "gift": gift, "cash": cash, "shortfall": shortfall}
+
+
+def checkout(
+    request,
+    *,
+    title: str,
+    product: Product,
+    quote: Quote,
+    execute: Callable[..., Purchase],
+    back_url: str,
+    description: str = "",
+) -> HttpResponse:
+    account = request.acting.account
+    error, insufficient = "", False
+    chosen_code = request.POST.get("voucher_code", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        try:
+            result = execute(
+                voucher_code=chosen_code,
+                idempotency_key=request.POST.get("idempotency_key", ""),
+            )
+        except InsufficientBalance as failure:
+            error, insufficient = str(failure), True
+            account.refresh_from_db()
+        except BillingError as failure:
+            error = str(failure)
+            account.refresh_from_db()
+        else:
+            receipt = reverse("console:receipt", args=[result.order.number])
+            if request.htmx:
+                return HttpResponseClientRedirect(receipt)
+            return redirect(receipt)
+    vouchers = list(usable_vouchers(account=account, product=product, total=quote.total))
+    chosen = next((v for v in vouchers if v.code == chosen_code), None)
+    context = {
+        "title": title,
+        "description": description,
+        "product": product,
+        "quote": quote,
+        "vouchers": vouchers,
+        "chosen_voucher": chosen,
+        "preview": payment_preview(account=account, total=quote.total, voucher=chosen),
+        "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
+        "error": error,
+        "insufficient": insufficient,
+        "back_url": back_url,
+    }
+    return render(request, "console/checkout/page.html", context, status=400 if error else 200)

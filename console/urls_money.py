@@ -1,0 +1,3 @@
+"""Console routes for CAPTCHA, checkout, orders, balance and the overview."""
+
+urlpatterns = []
