@@ -25,7 +25,6 @@ from billing.models import (
     PushDauDaily,
     PushSubscription,
     Recharge,
-    RefundTicket,
     Voucher,
 )
 from billing.services import accounts as account_services
@@ -560,24 +559,9 @@ class RechargeAdmin(ReadOnlyAdmin):
     recharge_amount = money_column("amount", _("amount"))
 
 
-@admin.register(RefundTicket)
-class RefundTicketAdmin(admin.ModelAdmin):
-    list_display = ["id", "account", "order", "kind", "status", "quoted", "created_at"]
-    list_filter = ["status", "kind"]
-    search_fields = ["order__number", "account__name", "account__owner__email"]
-    list_select_related = ["account", "order"]
-    quoted = money_column("quoted_amount", _("quoted"))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-
 admin.site.site_header = _("Cloud Console · Support")
 admin.site.site_title = _("Cloud Console Support")
 admin.site.index_title = _("Back office")
+
+# Refund tickets have their own module: the support queue is a workflow of its own.
+from billing import admin_refunds  # noqa: E402, F401

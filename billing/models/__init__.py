@@ -5,7 +5,7 @@ from .fields import ZERO, MoneyField
 from .ledger import DailyCounter, LedgerEntry, Recharge, Voucher
 from .orders import Order, PostpaidBillLine
 from .packs import CaptchaPack, PushSubscription
-from .refunds import OPEN_REFUND_STATES, RefundTicket
+from .refunds import OPEN_REFUND_STATES, RefundTicket, RefundTicketEvent
 from .usage import CaptchaUsageDaily, PushDauDaily
 
 __all__ = [
@@ -30,5 +30,6 @@ __all__ = [
     "PushSubscription",
     "Recharge",
     "RefundTicket",
+    "RefundTicketEvent",
     "Voucher",
 ]

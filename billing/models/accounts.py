@@ -78,6 +78,8 @@ class Account(models.Model):
     balance_alert_threshold = MoneyField(_("balance alert threshold"), null=True, blank=True)
     balance_alert_sent = models.BooleanField(default=False)
     arrears_since = models.DateTimeField(_("in arrears since"), null=True, blank=True)
+    # The five-day no-reason refund is a once-per-main-account right (SPEC.md §3 Refunds).
+    five_day_refund_used_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
 

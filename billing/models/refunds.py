@@ -38,6 +38,8 @@ class RefundTicket(models.Model):
     quoted_amount = MoneyField(_("amount when requested"))
     approved_amount = MoneyField(null=True, blank=True)
     staff_reason = models.TextField(blank=True)
+    refund_cash = MoneyField(null=True, blank=True)
+    refund_gift = MoneyField(null=True, blank=True)
     refund_order = models.OneToOneField(
         "billing.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -63,3 +65,30 @@ class RefundTicket(models.Model):
 
     def __str__(self) -> str:
         return f"Refund #{self.pk} for {self.order}"
+
+
+class RefundTicketEvent(models.Model):
+    """Who did what to a ticket, when: the timeline the customer and support both see."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        REVIEW_STARTED = "review_started", _("Review started")
+        APPROVED = "approved", _("Approved; refund order created")
+        REFUNDED = "refunded", _("Refunded")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the customer")
+
+    ticket = models.ForeignKey(RefundTicket, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=16, choices=Action)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    amount = MoneyField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket} {self.get_action_display()}"
