@@ -32,7 +32,14 @@ ensure_venv() {
   if [ ! -f "$stamp" ]; then
     say "Installing Python packages into .venv"
     "$PY" -m pip install -q --upgrade pip
-    "$PY" -m pip install -q -e ".[dev]" --config-settings editable_mode=compat
+    # The project runs from this folder (manage.py, pytest, celery -A console); only its
+    # dependencies are installed, straight from pyproject.toml.
+    "$PY" - > "$VENV/requirements.txt" <<'PYTHON'
+import tomllib
+project = tomllib.load(open("pyproject.toml", "rb"))["project"]
+print("\n".join(project["dependencies"] + project["optional-dependencies"]["dev"]))
+PYTHON
+    "$PY" -m pip install -q -r "$VENV/requirements.txt"
     rm -f "$VENV"/.installed-*; touch "$stamp"
   fi
 }
@@ -68,6 +75,7 @@ ensure_database() {
 }
 
 compile_translations() {
+  [ -n "$(find locale -name '*.po' 2>/dev/null)" ] || return 0
   command -v msgfmt >/dev/null || apt_install gettext
-  "$PY" manage.py compilemessages -v 0 --ignore=.venv
+  "$PY" manage.py compilemessages -v 0 --ignore=.venv --ignore=staticfiles
 }

@@ -15,8 +15,12 @@ def grant_support(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _ = Group.objects.get_or_create(name="Support")
+    # Models created after 0003_support_group.
     group.permissions.add(
-        Permission.objects.get(content_type__app_label="billing", codename="view_refundticketevent")
+        *Permission.objects.filter(
+            content_type__app_label="billing",
+            codename__in=["view_refundticketevent", "view_recharge"],
+        )
     )
 
 
