@@ -18,13 +18,19 @@ REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
 
+# Extra environment for the worker subprocess. Test packages add to it when their conftest is
+# imported (collection, before any worker starts): tests/notifications points the worker's email
+# at its SMTP sink.
+WORKER_EXTRA_ENV: dict[str, str] = {}
+
 
 def pytest_collection_modifyitems(items):
     """Transactional tests flush the database afterwards, which would also wipe what data
     migrations loaded (the pack catalog, the Support group). serialized_rollback restores it."""
     for item in items:
         marker = item.get_closest_marker("django_db")
-        if marker and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
+        transactional = marker and marker.kwargs.get("transaction")
+        if transactional and "serialized_rollback" not in marker.kwargs:
             item.add_marker(
                 pytest.mark.django_db(**marker.kwargs, serialized_rollback=True), append=False
             )
@@ -88,6 +94,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "DATABASE_URL": _database_url(connection.settings_dict),
+        **WORKER_EXTRA_ENV,
     }
     celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
     process = subprocess.Popen(

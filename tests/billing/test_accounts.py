@@ -70,7 +70,11 @@ def test_submitting_twice_while_pending_is_refused():
 def test_sign_up_opens_a_main_account(client):
     response = client.post(
         "/accounts/signup/",
-        {"email": "new@example.com", "password1": "a-Long-pass-2026", "password2": "a-Long-pass-2026"},
+        {
+            "email": "new@example.com",
+            "password1": "a-Long-pass-2026",
+            "password2": "a-Long-pass-2026",
+        },
     )
     assert response.status_code == 302
     account = Account.objects.get(owner__email="new@example.com")

@@ -43,8 +43,12 @@ def test_adjustment_needs_a_reason_and_changes_nothing_without_one():
     account = AccountFactory()
     with pytest.raises(BillingError, match="reason"):
         ledger.adjust_balance(
-            account=account, cash=Decimal("10"), gift=Decimal("0"), reason="  ",
-            by=UserFactory(), idempotency_key="k1",
+            account=account,
+            cash=Decimal("10"),
+            gift=Decimal("0"),
+            reason="  ",
+            by=UserFactory(),
+            idempotency_key="k1",
         )
     account.refresh_from_db()
     assert account.cash_balance == 0
@@ -55,8 +59,12 @@ def test_adjustment_cannot_take_gift_credit_below_zero():
     account = fund(AccountFactory(), gift="5")
     with pytest.raises(BillingError, match="Gift credit"):
         ledger.adjust_balance(
-            account=account, cash=Decimal("0"), gift=Decimal("-6"), reason="typo",
-            by=UserFactory(), idempotency_key="k2",
+            account=account,
+            cash=Decimal("0"),
+            gift=Decimal("-6"),
+            reason="typo",
+            by=UserFactory(),
+            idempotency_key="k2",
         )
 
 
@@ -70,18 +78,25 @@ def test_ledger_entries_are_immutable_in_python_and_in_the_database():
         entry.delete()
     with pytest.raises(IntegrityError, match="immutable"), transaction.atomic():
         LedgerEntry.objects.filter(pk=entry.pk).update(cash_amount=Decimal("999"))
-    with pytest.raises(IntegrityError, match="immutable"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM billing_ledgerentry WHERE id = %s", [entry.pk])
+    with (
+        pytest.raises(IntegrityError, match="immutable"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM billing_ledgerentry WHERE id = %s", [entry.pk])
 
 
 def test_adjustment_without_author_is_refused_by_the_database():
     account = AccountFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
         LedgerEntry.objects.create(
-            account=account, kind=LedgerEntry.Kind.ADJUSTMENT, cash_amount=Decimal("1"),
-            gift_amount=Decimal("0"), cash_balance_after=Decimal("1"),
-            gift_balance_after=Decimal("0"), reason="",
+            account=account,
+            kind=LedgerEntry.Kind.ADJUSTMENT,
+            cash_amount=Decimal("1"),
+            gift_amount=Decimal("0"),
+            cash_balance_after=Decimal("1"),
+            gift_balance_after=Decimal("0"),
+            reason="",
         )
 
 
@@ -130,7 +145,8 @@ OPERATIONS = st.lists(
 
 
 @settings(
-    max_examples=40, deadline=None,
+    max_examples=40,
+    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(operations=OPERATIONS)
@@ -146,15 +162,21 @@ def test_cached_balances_always_equal_the_ledger(operations):
                 ledger.recharge(account=account, amount=amount, provider_reference=key)
             elif operation == "adjust":
                 ledger.adjust_balance(
-                    account=account, cash=Decimal("0"), gift=gift_delta, reason="property test",
-                    by=staff, idempotency_key=key,
+                    account=account,
+                    cash=Decimal("0"),
+                    gift=gift_delta,
+                    reason="property test",
+                    by=staff,
+                    idempotency_key=key,
                 )
             else:
                 with transaction.atomic():
                     locked = ledger.lock_account(account.pk)
                     split = ledger.split_payment(account=locked, total=amount, voucher=None)
                     ledger.post_entry(
-                        account=locked, kind=LedgerEntry.Kind.PAYMENT, cash=-split.cash,
+                        account=locked,
+                        kind=LedgerEntry.Kind.PAYMENT,
+                        cash=-split.cash,
                         gift=-split.gift,
                     )
         except BillingError:
@@ -167,7 +189,8 @@ def test_cached_balances_always_equal_the_ledger(operations):
     last = LedgerEntry.objects.filter(account=account).order_by("-id").first()
     if last:
         assert (last.cash_balance_after, last.gift_balance_after) == (
-            account.cash_balance, account.gift_balance,
+            account.cash_balance,
+            account.gift_balance,
         )
 
 
