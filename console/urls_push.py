@@ -1,0 +1,3 @@
+"""Console routes for Mobile Push and Renewals."""
+
+urlpatterns = []
