@@ -37,6 +37,24 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Make the serialized snapshot visible from every connection object.
+
+    Django keeps it on the connection that created the test database; once Playwright runs an
+    event loop in this thread, the test gets a different connection object (connections are
+    context-local), which would restore nothing and leave the catalog flushed.
+    """
+    from django.db import connections
+
+    for alias in connections:
+        connection = connections[alias]
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            type(connection)._test_serialized_contents = contents
+    yield
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")

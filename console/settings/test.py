@@ -3,7 +3,9 @@ from .base import env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A real Celery worker subprocess gets EMAIL_BACKEND/EMAIL_HOST/EMAIL_PORT from its environment
+# (tests/notifications points it at an SMTP sink); in-process tests keep the locmem outbox.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -18,3 +20,6 @@ STORAGES = {
 # Tasks run eagerly unless a test starts a real worker and turns this off.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Serve static files from the finders without collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
