@@ -59,7 +59,8 @@ class PushSubscription(models.Model):
     """A prepaid push period for one app: capacity in 万 DAU peak, until expires_at (SPEC.md §3).
 
     Renewals extend expires_at (the new period starts at the old expiry); upgrades raise
-    capacity_wan. months keeps the original order's duration band for upgrade pricing.
+    capacity_wan. months is the current period's duration (auto-renewal repeats it); upgrades
+    price with the original order's duration band (original_order.months).
     """
 
     class State(models.TextChoices):

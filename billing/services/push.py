@@ -163,15 +163,16 @@ def renew(
     support staff can (by_staff).
     """
     app = subscription.app
-    quote = pricing.push_prepaid_quote(
-        region=app.access_point, capacity_wan=subscription.capacity_wan, months=months
-    )
 
     def buy(account: Account, now: dt.datetime) -> Order:
         if not by_staff:
             require_buyer(acting=acting, account=account)
         locked_app = _require_app_of(account, app)
         sub = PushSubscription.objects.select_for_update().get(pk=subscription.pk)
+        # Priced from the locked row: an upgrade that just committed raised the capacity.
+        quote = pricing.push_prepaid_quote(
+            region=locked_app.access_point, capacity_wan=sub.capacity_wan, months=months
+        )
         if sub.state != PushSubscription.State.ACTIVE:
             raise BillingError("This subscription has ended; buy prepaid service again.")
         if not by_staff and days_after_expiry(sub, now=now) >= policy.PUSH_STOP_DAY_AFTER_EXPIRY:
@@ -237,7 +238,9 @@ def upgrade(
             region=locked_app.access_point,
             from_capacity_wan=sub.capacity_wan,
             to_capacity_wan=to_capacity_wan,
-            months=sub.months,
+            # SPEC.md §3 Upgrade Decision: the duration band of the subscription's original
+            # order, even after renewals for another duration.
+            months=sub.original_order.months,
             remaining_days=remaining_days,
         )
         order = pay_order(
