@@ -22,6 +22,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from billing.errors import BillingError, InsufficientBalance
@@ -70,7 +71,10 @@ def checkout(
                 idempotency_key=request.POST.get("idempotency_key", ""),
             )
         except InsufficientBalance as failure:
-            error, insufficient = str(failure), True
+            error = _("Insufficient balance: ¥{shortfall} more is needed.").format(
+                shortfall=f"{failure.shortfall:,.2f}"
+            )
+            insufficient = True
             account.refresh_from_db()
         except BillingError as failure:
             error = str(failure)

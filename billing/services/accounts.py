@@ -1,4 +1,5 @@
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from billing.errors import BillingError
 from billing.models import Account
@@ -6,7 +7,7 @@ from billing.models import Account
 
 def open_account(*, user, name: str = "", language: str = "en") -> Account:
     """Every new sign-up becomes the owner of a main account."""
-    account, _ = Account.objects.get_or_create(
+    account, _created = Account.objects.get_or_create(
         owner=user,
         defaults={"name": name or user.email or user.get_username(), "language": language},
     )
@@ -16,15 +17,15 @@ def open_account(*, user, name: str = "", language: str = "en") -> Account:
 def submit_verification(*, account: Account, kind: str, name: str, number: str) -> Account:
     name, number = name.strip(), number.strip()
     if kind not in Account.Kind.values:
-        raise BillingError("Choose individual or company.")
+        raise BillingError(_("Choose individual or company."))
     if not name or not number:
-        raise BillingError("Both the name and the ID or registration number are required.")
+        raise BillingError(_("Both the name and the ID or registration number are required."))
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
         if locked.verification_state == Account.Verification.VERIFIED:
-            raise BillingError("This account is already verified.")
+            raise BillingError(_("This account is already verified."))
         if locked.verification_state == Account.Verification.PENDING:
-            raise BillingError("A verification is already under review.")
+            raise BillingError(_("A verification is already under review."))
         locked.submit_verification(kind=kind, name=name, number=number)
         locked.save()
     return locked
@@ -34,7 +35,9 @@ def approve_verification(*, account: Account, by) -> Account:
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
         if locked.verification_state != Account.Verification.PENDING:
-            raise BillingError(f"{locked}: only a pending verification can be approved.")
+            raise BillingError(
+                _("{locked}: only a pending verification can be approved.").format(locked=locked)
+            )
         locked.approve_verification(by=by)
         locked.save()
     return locked
@@ -43,11 +46,13 @@ def approve_verification(*, account: Account, by) -> Account:
 def reject_verification(*, account: Account, by, reason: str) -> Account:
     reason = reason.strip()
     if not reason:
-        raise BillingError("A reason is required to reject a verification.")
+        raise BillingError(_("A reason is required to reject a verification."))
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
         if locked.verification_state != Account.Verification.PENDING:
-            raise BillingError(f"{locked}: only a pending verification can be rejected.")
+            raise BillingError(
+                _("{locked}: only a pending verification can be rejected.").format(locked=locked)
+            )
         locked.reject_verification(by=by, reason=reason)
         locked.save()
     return locked

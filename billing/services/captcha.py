@@ -5,6 +5,7 @@ import secrets
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import policy, pricing, roles
 from billing.errors import BillingError, NotPermitted
@@ -18,15 +19,15 @@ from .ledger import lock_account
 def claim_trial(*, acting: Acting, now: dt.datetime | None = None) -> CaptchaPack:
     """20,000 verifications for 7 days, once per main account; sub-accounts cannot claim it."""
     if not acting.is_owner:
-        raise NotPermitted("Only the main account can claim the free trial.")
+        raise NotPermitted(_("Only the main account can claim the free trial."))
     now = now or timezone.now()
     sku = PackSku.objects.get(kind=PackSku.Kind.TRIAL, active=True)
     with transaction.atomic():
         account = lock_account(acting.account.pk)
         if account.verification_state != Account.Verification.VERIFIED:
-            raise BillingError("Real-name verification is required before claiming the trial.")
+            raise BillingError(_("Real-name verification is required before claiming the trial."))
         if CaptchaPack.objects.filter(account=account, kind=PackSku.Kind.TRIAL).exists():
-            raise BillingError("The free trial has already been claimed for this account.")
+            raise BillingError(_("The free trial has already been claimed for this account."))
         try:
             with transaction.atomic():
                 return CaptchaPack.objects.create(
@@ -39,7 +40,7 @@ def claim_trial(*, acting: Acting, now: dt.datetime | None = None) -> CaptchaPac
                 )
         except IntegrityError as error:
             raise BillingError(
-                "The free trial has already been claimed for this account."
+                _("The free trial has already been claimed for this account.")
             ) from error
 
 
@@ -58,14 +59,14 @@ def buy_pack(
 ) -> Purchase:
     """Buy a count or top-up pack; it stacks on what remains and keeps its own 1-year validity."""
     if sku.kind not in (PackSku.Kind.COUNT, PackSku.Kind.TOPUP) or not sku.active:
-        raise BillingError("That pack is not for sale.")
+        raise BillingError(_("That pack is not for sale."))
 
     def buy(account: Account, now: dt.datetime) -> Order:
         require_buyer(acting=acting, account=account)
         require_on_sale(account=account, product=sku.product)
         if sku.kind == PackSku.Kind.TOPUP and not has_bought_count_pack(account=account):
             raise BillingError(
-                "Top-up packs can be bought once the account has bought a count pack."
+                _("Top-up packs can be bought once the account has bought a count pack.")
             )
         quote = pricing.captcha_pack_quote(
             label=str(sku), price=sku.price, verifications=sku.verifications
@@ -114,14 +115,16 @@ def _enable_postpaid_on_count_pack(account: Account) -> None:
 def request_postpaid(*, acting: Acting) -> Account:
     """After a failed automatic enablement the customer asks support to enable postpaid."""
     if not roles.can_spend(acting.role):
-        raise NotPermitted(f"The {acting.role} role cannot change postpaid settings.")
+        raise NotPermitted(
+            _("The {role} role cannot change postpaid settings.").format(role=acting.role)
+        )
     with transaction.atomic():
         account = lock_account(acting.account.pk)
         if account.captcha_postpaid == Account.CaptchaPostpaid.ON:
-            raise BillingError("Postpaid is already on.")
+            raise BillingError(_("Postpaid is already on."))
         if not has_bought_count_pack(account=account):
             raise BillingError(
-                "Postpaid can be requested once the account has bought a count pack."
+                _("Postpaid can be requested once the account has bought a count pack.")
             )
         account.captcha_postpaid = Account.CaptchaPostpaid.REQUESTED
         account.save(update_fields=["captcha_postpaid"])
@@ -130,10 +133,10 @@ def request_postpaid(*, acting: Acting) -> Account:
 
 def create_app(*, acting: Acting, name: str) -> CaptchaApp:
     if not roles.can_manage_resources(acting.role):
-        raise NotPermitted(f"The {acting.role} role cannot create apps.")
+        raise NotPermitted(_("The {role} role cannot create apps.").format(role=acting.role))
     name = name.strip()
     if not name:
-        raise BillingError("Give the app a name.")
+        raise BillingError(_("Give the app a name."))
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -142,7 +145,7 @@ def create_app(*, acting: Acting, name: str) -> CaptchaApp:
                 )
         except IntegrityError:
             continue
-    raise BillingError("Could not allocate an app ID; try again.")
+    raise BillingError(_("Could not allocate an app ID; try again."))
 
 
 def _random_app_id() -> int:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import roles
 from billing.errors import BillingError, NotPermitted
@@ -26,16 +27,20 @@ class Purchase:
 def require_buyer(*, acting: Acting, account: Account) -> None:
     """The rules every purchase shares: spending role, verified account (SPEC.md §1)."""
     if not roles.can_spend(acting.role):
-        raise NotPermitted(f"The {acting.role} role cannot spend money for this account.")
+        raise NotPermitted(
+            _("The {role} role cannot spend money for this account.").format(role=acting.role)
+        )
     if account.verification_state != Account.Verification.VERIFIED:
-        raise BillingError("Real-name verification is required before any purchase.")
+        raise BillingError(_("Real-name verification is required before any purchase."))
 
 
 def require_on_sale(*, account: Account, product: Product) -> None:
     if product.sale_status == Product.SaleStatus.CLOSED_TO_NEW and not (
         Order.objects.filter(account=account, product=product).exists()
     ):
-        raise BillingError(f"{product.name} is closed to new customers.")
+        raise BillingError(
+            _("{product_name} is closed to new customers.").format(product_name=product.name)
+        )
 
 
 def usable_voucher(
@@ -46,15 +51,21 @@ def usable_voucher(
         return None
     voucher = Voucher.objects.select_for_update().filter(account=account, code=code).first()
     if voucher is None:
-        raise BillingError("That voucher does not belong to this account.")
+        raise BillingError(_("That voucher does not belong to this account."))
     if voucher.used_at is not None:
-        raise BillingError("That voucher has already been used.")
+        raise BillingError(_("That voucher has already been used."))
     if voucher.expires_at <= at:
-        raise BillingError("That voucher has expired.")
+        raise BillingError(_("That voucher has expired."))
     if voucher.product_id is not None and voucher.product_id != product.pk:
-        raise BillingError(f"That voucher is only for {voucher.product.name}.")
+        raise BillingError(
+            _("That voucher is only for {product_name}.").format(product_name=voucher.product.name)
+        )
     if total < voucher.min_spend:
-        raise BillingError(f"That voucher needs a minimum spend of ¥{voucher.min_spend:,.2f}.")
+        raise BillingError(
+            _("That voucher needs a minimum spend of ¥{min_spend:,.2f}.").format(
+                min_spend=voucher.min_spend
+            )
+        )
     return voucher
 
 
@@ -109,7 +120,7 @@ def pay_order(
                 **order_fields,
             )
     except IntegrityError as error:
-        raise BillingError("This form was already submitted; refresh the page.") from error
+        raise BillingError(_("This form was already submitted; refresh the page.")) from error
     if voucher:
         voucher.used_at = now
         voucher.save(update_fields=["used_at"])
@@ -131,7 +142,7 @@ def purchase(*, acting: Acting, idempotency_key: str, now: dt.datetime | None, b
     The lock comes first so a double-click's second request waits, then finds the first order.
     """
     if not idempotency_key or len(idempotency_key) > 64:
-        raise BillingError("This form has expired; reload the page and try again.")
+        raise BillingError(_("This form has expired; reload the page and try again."))
     now = now or timezone.now()
     with transaction.atomic():
         account = lock_account(acting.account.pk)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from billing.errors import BillingError, InsufficientBalance
 from billing.models import ZERO, Account, LedgerEntry, Voucher
@@ -94,7 +95,7 @@ def recharge(
 ) -> LedgerEntry:
     """Credit cash confirmed by the payment provider; a replayed confirmation posts once."""
     if amount <= 0:
-        raise BillingError("A recharge must be a positive amount.")
+        raise BillingError(_("A recharge must be a positive amount."))
     key = f"recharge:{provider_reference}"
     with transaction.atomic():
         locked = lock_account(account.pk)
@@ -116,9 +117,9 @@ def adjust_balance(
     """Staff credit or debit with a required reason (e.g. a bank transfer received)."""
     reason = reason.strip()
     if not reason:
-        raise BillingError("A reason is required for a balance adjustment.")
+        raise BillingError(_("A reason is required for a balance adjustment."))
     if cash == 0 and gift == 0:
-        raise BillingError("Enter a cash or gift amount to adjust.")
+        raise BillingError(_("Enter a cash or gift amount to adjust."))
     with transaction.atomic():
         locked = lock_account(account.pk)
         existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
@@ -126,7 +127,9 @@ def adjust_balance(
             return existing
         if locked.gift_balance + gift < 0:
             raise BillingError(
-                f"Gift credit cannot go below zero (it is ¥{locked.gift_balance:,.2f})."
+                _("Gift credit cannot go below zero (it is ¥{gift_balance:,.2f}).").format(
+                    gift_balance=locked.gift_balance
+                )
             )
         return post_entry(
             account=locked,

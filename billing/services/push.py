@@ -5,6 +5,7 @@ import secrets
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import policy, pricing, roles
 from billing.days import add_months_to_instant, billing_day
@@ -19,21 +20,26 @@ from .ledger import lock_account
 def create_app(*, acting: Acting, platform: str, name: str, access_point: str) -> PushApp:
     """A new app starts on the free trial; 50 apps per platform per account."""
     if not roles.can_manage_resources(acting.role):
-        raise NotPermitted(f"The {acting.role} role cannot create apps.")
+        raise NotPermitted(_("The {role} role cannot create apps.").format(role=acting.role))
     name = name.strip()
     if not name:
-        raise BillingError("Give the app a name.")
+        raise BillingError(_("Give the app a name."))
     if platform not in PushApp.Platform.values:
-        raise BillingError("Choose Android, iOS or macOS.")
+        raise BillingError(_("Choose Android, iOS or macOS."))
     if access_point not in pricing.REGIONS:
-        raise BillingError("Choose a service access point.")
+        raise BillingError(_("Choose a service access point."))
     with transaction.atomic():
         account = lock_account(acting.account.pk)  # serialises the per-platform count
         on_platform = account.push_apps.filter(platform=platform).count()
         if on_platform >= policy.PUSH_APPS_PER_PLATFORM:
             raise BillingError(
-                f"The limit of {policy.PUSH_APPS_PER_PLATFORM} "
-                f"{PushApp.Platform(platform).label} apps per account is reached."
+                _(
+                    "The limit of {push_apps_per_platform} {platform_label} apps per account "
+                    "is reached."
+                ).format(
+                    push_apps_per_platform=policy.PUSH_APPS_PER_PLATFORM,
+                    platform_label=PushApp.Platform(platform).label,
+                )
             )
         for _attempt in range(10):
             try:
@@ -47,7 +53,7 @@ def create_app(*, acting: Acting, platform: str, name: str, access_point: str) -
                     )
             except IntegrityError:
                 continue
-    raise BillingError("Could not allocate an Access ID; try again.")
+    raise BillingError(_("Could not allocate an Access ID; try again."))
 
 
 def _new_access_id() -> str:
@@ -61,9 +67,9 @@ def _push_product() -> Product:
 def _require_app_of(account: Account, app: PushApp) -> PushApp:
     locked = PushApp.objects.select_for_update().get(pk=app.pk)
     if locked.account_id != account.pk:
-        raise NotPermitted("That app belongs to another account.")
+        raise NotPermitted(_("That app belongs to another account."))
     if locked.state == PushApp.State.DESTROYED:
-        raise BillingError("This app's data was destroyed; create a new app.")
+        raise BillingError(_("This app's data was destroyed; create a new app."))
     return locked
 
 
@@ -93,12 +99,14 @@ def buy_prepaid(
         require_on_sale(account=account, product=product)
         locked = _require_app_of(account, app)
         if locked.charity:
-            raise BillingError("Charity apps are free; there is nothing to buy.")
+            raise BillingError(_("Charity apps are free; there is nothing to buy."))
         if active_subscription(locked):
-            raise BillingError("This app already has prepaid service; renew or upgrade it instead.")
+            raise BillingError(
+                _("This app already has prepaid service; renew or upgrade it instead.")
+            )
         if locked.billing_mode == PushApp.BillingMode.POSTPAID:
             raise BillingError(
-                "Postpaid apps cannot switch to prepaid in the console; contact support."
+                _("Postpaid apps cannot switch to prepaid in the console; contact support.")
             )
         period_end = add_months_to_instant(now, months)
         order = pay_order(
@@ -174,10 +182,10 @@ def renew(
             region=locked_app.access_point, capacity_wan=sub.capacity_wan, months=months
         )
         if sub.state != PushSubscription.State.ACTIVE:
-            raise BillingError("This subscription has ended; buy prepaid service again.")
+            raise BillingError(_("This subscription has ended; buy prepaid service again."))
         if not by_staff and days_after_expiry(sub, now=now) >= policy.PUSH_STOP_DAY_AFTER_EXPIRY:
             raise BillingError(
-                "The service was stopped on day 8 after expiry; contact support to renew."
+                _("The service was stopped on day 8 after expiry; contact support to renew.")
             )
         period_start = sub.expires_at
         period_end = add_months_to_instant(period_start, months)
@@ -226,14 +234,16 @@ def upgrade(
         locked_app = _require_app_of(account, subscription.app)
         sub = PushSubscription.objects.select_for_update().get(pk=subscription.pk)
         if sub.state != PushSubscription.State.ACTIVE or locked_app.state != PushApp.State.ACTIVE:
-            raise BillingError("Only an active prepaid app can be upgraded.")
+            raise BillingError(_("Only an active prepaid app can be upgraded."))
         if to_capacity_wan <= sub.capacity_wan:
             raise BillingError(
-                f"Choose a capacity above the current {sub.capacity_wan}万; there is no downgrade."
+                _(
+                    "Choose a capacity above the current {capacity_wan}万; there is no downgrade."
+                ).format(capacity_wan=sub.capacity_wan)
             )
         remaining_days = (billing_day(sub.expires_at) - billing_day(now)).days
         if remaining_days <= 0:
-            raise BillingError("This subscription has expired; renew it before upgrading.")
+            raise BillingError(_("This subscription has expired; renew it before upgrading."))
         quote = pricing.push_upgrade_quote(
             region=locked_app.access_point,
             from_capacity_wan=sub.capacity_wan,
@@ -270,9 +280,9 @@ def upgrade(
 def set_auto_renew(*, acting: Acting, subscription_ids: list[int], enabled: bool) -> int:
     """Toggle auto-renewal for one or many subscriptions of the acting account."""
     if not roles.can_spend(acting.role):
-        raise NotPermitted(f"The {acting.role} role cannot change renewals.")
+        raise NotPermitted(_("The {role} role cannot change renewals.").format(role=acting.role))
     if not subscription_ids:
-        raise BillingError("Select at least one subscription.")
+        raise BillingError(_("Select at least one subscription."))
     with transaction.atomic():
         subs = PushSubscription.objects.select_for_update().filter(
             pk__in=subscription_ids,
@@ -280,7 +290,7 @@ def set_auto_renew(*, acting: Acting, subscription_ids: list[int], enabled: bool
             state=PushSubscription.State.ACTIVE,
         )
         if subs.count() != len(set(subscription_ids)):
-            raise BillingError("Some selected subscriptions do not exist or have ended.")
+            raise BillingError(_("Some selected subscriptions do not exist or have ended."))
         return subs.update(auto_renew=enabled)
 
 
@@ -290,28 +300,36 @@ def enable_postpaid(
     """Switch up to 50 trial apps to postpaid in one go (SPEC.md §3)."""
     now = now or timezone.now()
     if not roles.can_spend(acting.role):
-        raise NotPermitted(f"The {acting.role} role cannot enable postpaid.")
+        raise NotPermitted(_("The {role} role cannot enable postpaid.").format(role=acting.role))
     ids = set(app_ids)
     if not ids:
-        raise BillingError("Select at least one app.")
+        raise BillingError(_("Select at least one app."))
     if len(ids) > policy.PUSH_POSTPAID_BATCH_LIMIT:
         raise BillingError(
-            f"Postpaid can be enabled for at most {policy.PUSH_POSTPAID_BATCH_LIMIT} apps at once."
+            _(
+                "Postpaid can be enabled for at most {push_postpaid_batch_limit} apps at once."
+            ).format(push_postpaid_batch_limit=policy.PUSH_POSTPAID_BATCH_LIMIT)
         )
     with transaction.atomic():
         account = lock_account(acting.account.pk)
         if account.verification_state != Account.Verification.VERIFIED:
-            raise BillingError("Real-name verification is required before enabling postpaid.")
+            raise BillingError(_("Real-name verification is required before enabling postpaid."))
         apps = list(PushApp.objects.select_for_update().filter(pk__in=ids, account=account))
         if len(apps) != len(ids):
-            raise BillingError("Some selected apps do not exist.")
+            raise BillingError(_("Some selected apps do not exist."))
         for app in apps:
             if app.state == PushApp.State.DESTROYED:
-                raise BillingError(f"{app.name}: its data was destroyed.")
+                raise BillingError(
+                    _("{app_name}: its data was destroyed.").format(app_name=app.name)
+                )
             if app.billing_mode == PushApp.BillingMode.POSTPAID:
-                raise BillingError(f"{app.name} is already postpaid.")
+                raise BillingError(_("{app_name} is already postpaid.").format(app_name=app.name))
             if active_subscription(app):
-                raise BillingError(f"{app.name} has prepaid service; postpaid is for trial apps.")
+                raise BillingError(
+                    _("{app_name} has prepaid service; postpaid is for trial apps.").format(
+                        app_name=app.name
+                    )
+                )
         for app in apps:
             app.billing_mode = PushApp.BillingMode.POSTPAID
             app.postpaid_first_enabled_at = app.postpaid_first_enabled_at or now

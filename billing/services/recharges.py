@@ -2,6 +2,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import roles
 from billing.errors import BillingError, NotPermitted
@@ -18,17 +19,21 @@ def parse_amount(raw) -> Decimal:
     try:
         amount = Decimal(str(raw).strip())
     except (InvalidOperation, ValueError) as error:
-        raise BillingError("Enter an amount in yuan, e.g. 500 or 99.90.") from error
+        raise BillingError(_("Enter an amount in yuan, e.g. 500 or 99.90.")) from error
     if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-        raise BillingError("Enter a positive amount with at most two decimals.")
+        raise BillingError(_("Enter a positive amount with at most two decimals."))
     if amount > MAX_RECHARGE:
-        raise BillingError(f"A single recharge is at most ¥{MAX_RECHARGE:,.2f}.")
+        raise BillingError(
+            _("A single recharge is at most ¥{max_recharge:,.2f}.").format(
+                max_recharge=MAX_RECHARGE
+            )
+        )
     return amount
 
 
 def start_recharge(*, acting: Acting, user, amount: Decimal) -> tuple[Recharge, PaymentStart]:
     if not roles.can_spend(acting.role):
-        raise NotPermitted(f"The {acting.role} role cannot recharge.")
+        raise NotPermitted(_("The {role} role cannot recharge.").format(role=acting.role))
     provider = payment_provider()
     start = provider.start(amount=amount, account_id=acting.account.pk)
     recharge_row = Recharge.objects.create(
@@ -50,7 +55,7 @@ def complete_recharge(*, provider_reference: str, succeeded: bool = True) -> Rec
             .first()
         )
         if row is None:
-            raise BillingError("Unknown payment reference.")
+            raise BillingError(_("Unknown payment reference."))
         if row.status != Recharge.Status.PENDING:
             return row
         lock_account(row.account_id)
