@@ -4,7 +4,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections
+from django.db import connection
 
 from billing import roles
 from billing.errors import BillingError
@@ -28,7 +28,7 @@ def race(*calls):
         except BillingError as error:
             outcomes[index] = error
         finally:
-            close_old_connections()
+            connection.close()  # this thread's own connection
 
     threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
     for thread in threads:
