@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        # Signal receivers, and the balance-alert listener on billing's balance events.
+        from billing.services import balance_alert  # noqa: F401
+
+        from . import signals  # noqa: F401

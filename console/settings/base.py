@@ -67,6 +67,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "console.context_processors.console",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -159,3 +160,27 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- notifications ---
+# SMS goes through notifications.channels.sms; the default records messages in the database
+# (admin → "Development SMS outbox"). Production: notifications.channels.sms.TencentCloudSmsBackend.
+SMS_BACKEND = env("SMS_BACKEND", default="notifications.channels.sms.DatabaseSmsBackend")
+TENCENTCLOUD_SECRET_ID = env("TENCENTCLOUD_SECRET_ID", default="")
+TENCENTCLOUD_SECRET_KEY = env("TENCENTCLOUD_SECRET_KEY", default="")
+SMS_SDK_APP_ID = env("SMS_SDK_APP_ID", default="")
+SMS_SIGN_NAME = env("SMS_SIGN_NAME", default="")
+SMS_REGION = env("SMS_REGION", default="ap-guangzhou")
+# Empty: the SDK's own endpoint (sms.tencentcloudapi.com). A full URL overrides it.
+SMS_ENDPOINT = env("SMS_ENDPOINT", default="")
+SMS_TIMEOUT = env.int("SMS_TIMEOUT", default=10)
+# Notice kind -> approved Tencent Cloud template id, e.g. {"balance_alert": "1234567", ...}.
+SMS_TEMPLATE_IDS = env.json("SMS_TEMPLATE_IDS", default={})
+NOTIFICATIONS_MAX_RETRIES = env.int("NOTIFICATIONS_MAX_RETRIES", default=6)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30.0)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env.float("NOTIFICATIONS_RETRY_MAX_SECONDS", default=3600.0)
+# A worker that claimed a delivery this long ago died mid-send (providers time out sooner).
+NOTIFICATIONS_SENDING_TIMEOUT_SECONDS = env.int(
+    "NOTIFICATIONS_SENDING_TIMEOUT_SECONDS", default=300
+)
+# A queued delivery untouched this long lost its task; the periodic sweep enqueues it again.
+NOTIFICATIONS_STUCK_AFTER_SECONDS = env.int("NOTIFICATIONS_STUCK_AFTER_SECONDS", default=600)

@@ -3,8 +3,9 @@ from .base import env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# A real Celery worker subprocess gets EMAIL_BACKEND/EMAIL_HOST/EMAIL_PORT from its environment
-# (tests/notifications points it at an SMTP sink); in-process tests keep the locmem outbox.
+# In-process tests always get locmem (Django's test setup forces it). A real Celery worker
+# subprocess reads EMAIL_BACKEND/EMAIL_HOST/EMAIL_PORT from its environment: tests/notifications
+# points it at an SMTP sink.
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
 CACHES = {
     "default": {

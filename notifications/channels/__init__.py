@@ -1,0 +1,3 @@
+from .base import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+
+__all__ = ["DeliveryError", "PermanentDeliveryError", "TransientDeliveryError"]
