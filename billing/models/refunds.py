@@ -92,3 +92,9 @@ class RefundTicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket} {self.get_action_display()}"
+
+    @property
+    def account_id(self) -> int:
+        # Each event is its own notice subject, so every status change of a ticket is told
+        # once even when several happen on one day (SPEC.md §3: once per subject, kind, day).
+        return self.ticket.account_id
