@@ -189,6 +189,16 @@ class AccountAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def _account_form_page(self, request, account, form, title, template: str):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": account,
+            "form": form,
+            "title": title,
+        }
+        return render(request, f"admin/billing/account/{template}.html", context)
+
     def _require(self, request, codename: str) -> None:
         if not request.user.has_perm(f"billing.{codename}"):
             raise PermissionDenied
@@ -214,14 +224,9 @@ class AccountAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, _("Balance adjusted; a ledger entry was written."))
                 return redirect(reverse("admin:billing_account_change", args=[pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "original": account,
-            "form": form,
-            "title": _("Adjust balance"),
-        }
-        return render(request, "admin/billing/account/adjust_balance.html", context)
+        return self._account_form_page(
+            request, account, form, _("Adjust balance"), "adjust_balance"
+        )
 
     def approve_verification_view(self, request, pk: int):
         self._require(request, "review_verification")
@@ -250,14 +255,9 @@ class AccountAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, _("Verification rejected."))
                 return redirect(reverse("admin:billing_account_change", args=[pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "original": account,
-            "form": form,
-            "title": _("Reject verification"),
-        }
-        return render(request, "admin/billing/account/reject_verification.html", context)
+        return self._account_form_page(
+            request, account, form, _("Reject verification"), "reject_verification"
+        )
 
     @admin.action(
         description=_("Approve selected pending verifications"), permissions=["review_verification"]
