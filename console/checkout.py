@@ -99,4 +99,6 @@ def checkout(
         "insufficient": insufficient,
         "back_url": back_url,
     }
-    return render(request, "console/checkout/page.html", context, status=400 if error else 200)
+    # htmx swaps only 2xx answers; a refused payment must still show its reason in place.
+    status = 400 if error and not request.htmx else 200
+    return render(request, "console/checkout/page.html", context, status=status)

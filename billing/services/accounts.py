@@ -1,7 +1,8 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from billing.errors import BillingError
+from billing import roles
+from billing.errors import BillingError, NotPermitted
 from billing.models import Account
 
 
@@ -55,4 +56,20 @@ def reject_verification(*, account: Account, by, reason: str) -> Account:
             )
         locked.reject_verification(by=by, reason=reason)
         locked.save()
+    return locked
+
+
+def set_balance_alert(*, acting, threshold) -> Account:
+    """SPEC.md §1 balance alert: a threshold of None turns it off; a new threshold re-arms it."""
+    if not roles.can_spend(acting.role):
+        raise NotPermitted(
+            _("The {role} role cannot change balance settings.").format(role=acting.role)
+        )
+    if threshold is not None and threshold < 0:
+        raise BillingError(_("The alert threshold cannot be negative."))
+    with transaction.atomic():
+        locked = Account.objects.select_for_update().get(pk=acting.account.pk)
+        locked.balance_alert_threshold = threshold
+        locked.balance_alert_sent = False
+        locked.save(update_fields=["balance_alert_threshold", "balance_alert_sent"])
     return locked

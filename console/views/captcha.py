@@ -1,0 +1,180 @@
+"""CAPTCHA: free trial, count and top-up packs, postpaid state, apps (SPEC.md §2).
+
+Views parse input and call one service; where a rule blocks an action the page says so.
+"""
+
+from django.contrib import messages
+from django.db.models import Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from billing import roles
+from billing.errors import BillingError
+from billing.models import Account, CaptchaPack, PackSku
+from billing.pricing import captcha_pack_quote
+from billing.selectors import Acting
+from billing.services import captcha as captcha_services
+from console.access import console_view
+from console.checkout import checkout
+from console.forms_money import CaptchaAppForm
+
+
+def spend_blocker(acting: Acting) -> str:
+    if not roles.can_spend(acting.role):
+        return _(
+            "Your role (%(role)s) cannot spend money for this account; "
+            "ask the owner, an admin or a finance member."
+        ) % {"role": acting.role}
+    if acting.account.verification_state != Account.Verification.VERIFIED:
+        return _("Real-name verification is required before any purchase.")
+    return ""
+
+
+def trial_blocker(acting: Acting, *, claimed: bool) -> str:
+    if claimed:
+        return _("The free trial has already been claimed for this account.")
+    if not acting.is_owner:
+        return _("Only the main account can claim the free trial; sub-accounts cannot.")
+    if acting.account.verification_state != Account.Verification.VERIFIED:
+        return _("Real-name verification is required before claiming the trial.")
+    return ""
+
+
+def pack_status(pack: CaptchaPack, *, now) -> str:
+    if pack.refunded_at:
+        return "refunded"
+    if pack.expires_at <= now:
+        return "expired"
+    if pack.used >= pack.size:
+        return "used_up"
+    return "live"
+
+
+@console_view()
+def captcha_page(request):
+    acting = request.acting
+    account = acting.account
+    now = timezone.now()
+    packs = list(account.packs.select_related("order").order_by("expires_at", "bought_at"))
+    for pack in packs:
+        pack.status = pack_status(pack, now=now)
+    live = [pack for pack in packs if pack.status == "live"]
+    live_size = sum(pack.size for pack in live)
+    live_used = sum(pack.used for pack in live)
+    bought_count_pack = captcha_services.has_bought_count_pack(account=account)
+    skus = PackSku.objects.filter(active=True).exclude(kind=PackSku.Kind.TRIAL)
+    context = {
+        "packs": packs,
+        "live_size": live_size,
+        "live_remaining": live_size - live_used,
+        "usage_percent": round(live_used * 100 / live_size) if live_size else 0,
+        "count_skus": [sku for sku in skus if sku.kind == PackSku.Kind.COUNT],
+        "topup_skus": [sku for sku in skus if sku.kind == PackSku.Kind.TOPUP],
+        "spend_blocker": spend_blocker(acting),
+        "topup_blocker": ""
+        if bought_count_pack
+        else _("Top-up packs can be bought once the account has bought a count pack."),
+        "trial_blocker": trial_blocker(
+            acting, claimed=any(pack.kind == PackSku.Kind.TRIAL for pack in packs)
+        ),
+        "bought_count_pack": bought_count_pack,
+        "can_manage_resources": roles.can_manage_resources(acting.role),
+        "app_form": CaptchaAppForm(),
+        "apps": account.captcha_apps.all(),
+        "verifications_this_month": account.captcha_usage.filter(
+            day__gte=timezone.localdate().replace(day=1)
+        ).aggregate(total=Sum("verifications"))["total"]
+        or 0,
+    }
+    return render(request, "console/captcha/page.html", context)
+
+
+@console_view(allow=roles.can_change_anything)
+@require_POST
+def claim_trial(request):
+    try:
+        captcha_services.claim_trial(acting=request.acting)
+    except BillingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Free trial claimed: 20,000 verifications for 7 days."))
+    return redirect("console:captcha")
+
+
+@console_view(allow=roles.can_spend)
+@require_http_methods(["GET", "POST"])
+def buy_pack(request, code: str):
+    sku = get_object_or_404(
+        PackSku.objects.exclude(kind=PackSku.Kind.TRIAL), code=code, active=True
+    )
+    quote = captcha_pack_quote(
+        label=f"{sku.get_kind_display()} · {sku.verifications:,}",
+        price=sku.price,
+        verifications=sku.verifications,
+    )
+    return checkout(
+        request,
+        title=_("Buy %(pack)s") % {"pack": sku.get_kind_display()},
+        description=_(
+            "%(count)s server-side verifications, valid for one year from today. "
+            "They stack on what remains of your live packs."
+        )
+        % {"count": f"{sku.verifications:,}"},
+        product=sku.product,
+        quote=quote,
+        back_url=reverse("console:captcha"),
+        execute=lambda *, voucher_code, idempotency_key: captcha_services.buy_pack(
+            acting=request.acting,
+            user=request.user,
+            sku=sku,
+            voucher_code=voucher_code,
+            idempotency_key=idempotency_key,
+        ),
+    )
+
+
+@console_view(allow=roles.can_spend)
+@require_POST
+def request_postpaid(request):
+    try:
+        captcha_services.request_postpaid(acting=request.acting)
+    except BillingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Postpaid requested; support will enable it shortly."))
+    return redirect("console:captcha")
+
+
+@console_view(allow=roles.can_manage_resources)
+@require_POST
+def create_app(request):
+    form = CaptchaAppForm(request.POST)
+    if form.is_valid():
+        try:
+            app = captcha_services.create_app(acting=request.acting, name=form.cleaned_data["name"])
+        except BillingError as error:
+            form.add_error("name", str(error))
+        else:
+            messages.success(
+                request,
+                _("App %(name)s created: CaptchaAppId %(id)s.")
+                % {"name": app.name, "id": app.captcha_app_id},
+            )
+            form = CaptchaAppForm()
+    if request.htmx:
+        return render(
+            request,
+            "console/captcha/page.html#apps",
+            {
+                "apps": request.acting.account.captcha_apps.all(),
+                "app_form": form,
+                "can_manage_resources": True,
+            },
+            status=200 if not form.errors else 400,
+        )
+    if form.errors:
+        messages.error(request, " ".join(form.errors.get("name", [])))
+    return redirect("console:captcha")

@@ -1,0 +1,87 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from billing.models import LedgerEntry, Recharge
+from tests.factories import AccountFactory, MembershipFactory, VoucherFactory, fund
+
+pytestmark = pytest.mark.django_db
+
+
+def test_ledger_shows_running_balance_and_sandbox_label(client):
+    account = fund(AccountFactory(), cash="100", gift="20")
+    client.force_login(account.owner)
+    page = client.get(reverse("console:balance")).content.decode()
+    assert "Sandbox — no real money" in page
+    assert "¥100.00" in page and "¥20.00" in page
+
+
+def test_sandbox_recharge_credits_cash_once(client):
+    account = AccountFactory()
+    client.force_login(account.owner)
+    response = client.post(reverse("console:recharge"), {"amount": "500"})
+    row = Recharge.objects.get(account=account)
+    assert response["Location"] == reverse("console:sandbox_payment", args=[row.provider_reference])
+    client.post(response["Location"], {"outcome": "pay"})
+    client.post(response["Location"], {"outcome": "pay"})  # replayed confirmation
+    account.refresh_from_db()
+    assert account.cash_balance == Decimal("500.00")
+    assert LedgerEntry.objects.filter(account=account, kind="recharge").count() == 1
+
+
+def test_cancelled_sandbox_payment_credits_nothing(client):
+    account = AccountFactory()
+    client.force_login(account.owner)
+    url = client.post(reverse("console:recharge"), {"amount": "500"})["Location"]
+    client.post(url, {"outcome": "cancel"})
+    account.refresh_from_db()
+    assert account.cash_balance == 0
+    assert Recharge.objects.get().status == Recharge.Status.FAILED
+
+
+@pytest.mark.parametrize("amount", ["0", "-5", "abc", "1.234", "99999999"])
+def test_bad_recharge_amounts_are_refused(client, amount):
+    account = AccountFactory()
+    client.force_login(account.owner)
+    response = client.post(reverse("console:recharge"), {"amount": amount})
+    assert response.status_code == 400
+    assert not Recharge.objects.exists()
+
+
+def test_another_accounts_sandbox_payment_is_404(client):
+    account = AccountFactory()
+    client.force_login(account.owner)
+    url = client.post(reverse("console:recharge"), {"amount": "50"})["Location"]
+    client.force_login(AccountFactory().owner)
+    assert client.post(url, {"outcome": "pay"}).status_code == 404
+    account.refresh_from_db()
+    assert account.cash_balance == 0
+
+
+def test_balance_alert_threshold_is_saved_validated_and_cleared(client):
+    account = AccountFactory()
+    client.force_login(account.owner)
+    client.post(reverse("console:balance_alert"), {"threshold": "300.50"})
+    account.refresh_from_db()
+    assert account.balance_alert_threshold == Decimal("300.50")
+    assert client.post(reverse("console:balance_alert"), {"threshold": "-1"}).status_code == 400
+    client.post(reverse("console:balance_alert"), {"threshold": ""})
+    account.refresh_from_db()
+    assert account.balance_alert_threshold is None
+
+
+def test_readonly_member_sees_but_cannot_recharge(client):
+    account = AccountFactory()
+    member = MembershipFactory(account=account, role="readonly")
+    client.force_login(member.user)
+    assert client.get(reverse("console:balance")).status_code == 200
+    assert client.post(reverse("console:recharge"), {"amount": "5"}).status_code == 403
+
+
+def test_vouchers_are_listed_with_their_state(client):
+    account = AccountFactory()
+    VoucherFactory(account=account, code="SPRING100")
+    client.force_login(account.owner)
+    page = client.get(reverse("console:balance")).content.decode()
+    assert "SPRING100" in page and "Usable" in page

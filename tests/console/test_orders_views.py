@@ -1,0 +1,77 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from billing import roles
+from billing.models import PostpaidBillLine, Product
+from billing.selectors import Acting
+from billing.services import captcha
+from tests.factories import AccountFactory, PushAppFactory, fund, sku
+
+pytestmark = pytest.mark.django_db
+
+
+def buy(account, code="captcha-count-1m", key="k"):
+    return captcha.buy_pack(
+        acting=Acting(account=account, role=roles.OWNER),
+        user=account.owner,
+        sku=sku(code),
+        idempotency_key=key,
+    ).order
+
+
+def test_order_list_and_detail_show_the_payment_split(client):
+    account = fund(AccountFactory(), cash="1500", gift="600")
+    order = buy(account)
+    client.force_login(account.owner)
+    listing = client.get(reverse("console:orders")).content.decode()
+    assert order.number in listing
+    detail = client.get(reverse("console:order_detail", args=[order.number])).content.decode()
+    assert "¥600.00" in detail and "¥1,400.00" in detail and "¥2,000.00" in detail
+
+
+def test_another_accounts_order_is_404(client):
+    order = buy(fund(AccountFactory(), cash="5000"))
+    client.force_login(AccountFactory().owner)
+    assert client.get(reverse("console:order_detail", args=[order.number])).status_code == 404
+    assert client.get(reverse("console:receipt", args=[order.number])).status_code == 404
+
+
+def test_filters_are_bookmarkable_and_htmx_gets_only_the_results(client):
+    account = fund(AccountFactory(), cash="5000")
+    order = buy(account)
+    client.force_login(account.owner)
+    url = reverse("console:orders") + "?tab=prepaid&product=push"
+    assert order.number not in client.get(url).content.decode()
+    response = client.get(
+        reverse("console:orders") + "?product=captcha",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="order-results",
+    )
+    body = response.content.decode()
+    assert order.number in body and "<html" not in body
+
+
+def test_bad_date_range_is_explained(client):
+    account = AccountFactory()
+    client.force_login(account.owner)
+    response = client.get(reverse("console:orders") + "?since=2026-12-01&until=2026-11-01")
+    assert "The start date is after the end date." in response.content.decode()
+
+
+def test_postpaid_tab_says_bills_cannot_be_cancelled(client):
+    account = AccountFactory()
+    app = PushAppFactory(account=account)
+    PostpaidBillLine.objects.create(
+        account=account,
+        product=Product.objects.get(code="push"),
+        app=app,
+        day=dt.date(2026, 11, 20),
+        quantity=40_000,
+        unit_price="0.00320",
+        amount="128.00",
+    )
+    client.force_login(account.owner)
+    page = client.get(reverse("console:orders") + "?tab=postpaid").content.decode()
+    assert "cannot be cancelled" in page and "¥128.00" in page

@@ -1,0 +1,69 @@
+"""A verified customer claims the CAPTCHA trial, buys a count pack and a top-up pack, recharges."""
+
+import pytest
+from playwright.sync_api import expect
+
+from billing.models import LedgerEntry
+from tests.e2e.helpers import sign_in
+from tests.factories import AccountFactory, fund
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def buy(page, live_server, code, screenshot=None):
+    page.goto(f"{live_server.url}/captcha/")
+    page.get_by_test_id(f"buy-{code}").click()
+    if screenshot:
+        screenshot("captcha-checkout")
+    page.get_by_test_id("pay").click()
+    expect(page.get_by_text("Payment successful")).to_be_visible()
+
+
+def test_trial_count_pack_top_up_and_recharge(live_server, page, screenshot):
+    account = fund(AccountFactory(name="Acme Login Ltd"), cash="2500", gift="300")
+    sign_in(page, live_server, email=account.owner.email)
+
+    page.goto(f"{live_server.url}/captcha/")
+    expect(page.get_by_test_id("topup-blocker")).to_be_visible()
+    page.get_by_role("button", name="Claim the free trial").click()
+    expect(page.get_by_text("Free trial claimed")).to_be_visible()
+
+    buy(page, live_server, "captcha-count-1m", screenshot)
+    screenshot("captcha-receipt")
+    receipt_total = page.get_by_test_id("receipt-total")
+    expect(receipt_total).to_have_text("¥2,000.00")
+    # Gift credit went first (¥300), so ¥800 cash is left: the ¥1,000 top-up is ¥200 short.
+    page.goto(f"{live_server.url}/captcha/")
+    page.get_by_test_id("buy-captcha-topup-200k").click()
+    page.get_by_test_id("pay").click()
+    expect(page.get_by_test_id("checkout-error")).to_contain_text("¥200.00 more is needed")
+    screenshot("checkout-insufficient")
+    assert LedgerEntry.objects.filter(account=account, kind="payment").count() == 1
+
+    page.goto(f"{live_server.url}/captcha/")
+    expect(page.get_by_test_id("available-verifications")).to_have_text("1,020,000")
+    screenshot("captcha")
+
+    # The top-up failed for want of balance: recharge through the sandbox, then buy it.
+    page.goto(f"{live_server.url}/balance/")
+    page.get_by_label("Amount (¥)").fill("1000")
+    page.get_by_role("button", name="Recharge").click()
+    expect(page.get_by_test_id("sandbox-amount")).to_have_text("¥1,000.00")
+    screenshot("sandbox-payment")
+    page.get_by_role("button", name="Pay (sandbox)").click()
+    expect(page.get_by_text("Recharge of ¥1,000.00 received.")).to_be_visible()
+
+    buy(page, live_server, "captcha-topup-200k")
+    page.goto(f"{live_server.url}/captcha/")
+    expect(page.get_by_test_id("available-verifications")).to_have_text("1,220,000")
+    screenshot("captcha-stacked")
+
+    page.goto(f"{live_server.url}/balance/")
+    ledger = page.get_by_test_id("ledger")
+    expect(ledger.get_by_text("Payment")).to_have_count(2)
+    expect(ledger.get_by_text("Recharge", exact=True)).to_have_count(1)
+    screenshot("balance")
+    page.goto(f"{live_server.url}/orders/")
+    screenshot("orders")
+    page.goto(f"{live_server.url}/")
+    screenshot("overview")
