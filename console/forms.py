@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Account
+from billing.models import Account, Membership
 
 
 class VerificationForm(forms.Form):
@@ -20,3 +20,8 @@ class LanguageForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language"), choices=Account._meta.get_field("language").choices
     )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)

@@ -10,6 +10,8 @@ urlpatterns = [
     path("", overview.overview, name="overview"),
     path("account/", account.account_page, name="account"),
     path("account/language/", account.set_language, name="set_language"),
+    path("account/members/invite/", account.invite_member, name="invite_member"),
+    path("account/members/<int:membership_id>/", account.change_member, name="change_member"),
     path("orders/<str:number>/receipt/", receipts.receipt, name="receipt"),
     *money_urls,
     *push_urls,

@@ -1,14 +1,16 @@
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from billing import roles
 from billing.errors import BillingError
+from billing.models import Membership
 from billing.services import accounts as account_services
+from billing.services import members as member_services
 from console.access import console_view
-from console.forms import LanguageForm, VerificationForm
+from console.forms import InviteForm, LanguageForm, VerificationForm
 
 
 @console_view(allow=roles.can_manage_members)
@@ -37,6 +39,9 @@ def account_page(request):
             "form": form,
             "language_form": LanguageForm(initial={"language": account.language}),
             "members": account.memberships.select_related("user"),
+            "invite_form": InviteForm(),
+            "role_choices": Membership.Role.choices,
+            "can_manage_members": roles.can_manage_members(request.acting.role),
         },
     )
 
@@ -56,3 +61,58 @@ def set_language(request):
         response.set_cookie("django_language", language, samesite="Lax")
         return response
     return redirect("console:account")
+
+
+def _members_card(request, *, invite_form=None, status=200):
+    account = request.acting.account
+    context = {
+        "members": account.memberships.select_related("user"),
+        "invite_form": invite_form or InviteForm(),
+        "role_choices": Membership.Role.choices,
+        "can_manage_members": roles.can_manage_members(request.acting.role),
+    }
+    if request.htmx:
+        return render(request, "console/account/page.html#members", context, status=status)
+    if invite_form is not None and invite_form.errors:
+        for errors in invite_form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect("console:account")
+
+
+@console_view(allow=roles.can_manage_members)
+@require_http_methods(["POST"])
+def invite_member(request):
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            member_services.invite_member(
+                acting=request.acting,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
+        except BillingError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
+            return _members_card(request)
+    return _members_card(request, invite_form=form, status=200 if request.htmx else 400)
+
+
+@console_view(allow=roles.can_manage_members)
+@require_http_methods(["POST"])
+def change_member(request, membership_id: int):
+    get_object_or_404(Membership, pk=membership_id, account=request.acting.account)
+    try:
+        if request.POST.get("remove"):
+            member_services.remove_member(acting=request.acting, membership_id=membership_id)
+        else:
+            member_services.change_role(
+                acting=request.acting,
+                membership_id=membership_id,
+                role=request.POST.get("role", ""),
+            )
+    except BillingError as error:
+        messages.error(request, str(error))
+    return _members_card(request)

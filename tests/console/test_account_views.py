@@ -1,0 +1,98 @@
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from billing.models import Account, Membership
+from tests.factories import AccountFactory, MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_owner_invites_a_sub_account_who_gets_a_password_link(
+    client, django_capture_on_commit_callbacks
+):
+    account = AccountFactory(name="Acme")
+    client.force_login(account.owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("console:invite_member"), {"email": "Finance@Acme.test", "role": "finance"}
+        )
+    member = Membership.objects.get(account=account)
+    assert (member.user.email, member.role) == ("finance@acme.test", "finance")
+    assert not member.user.has_usable_password()
+    assert len(mail.outbox) == 1
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+@pytest.mark.parametrize(
+    ("email", "role", "error"),
+    [
+        ("not-an-email", "admin", "Enter a valid email address"),
+        ("x@acme.test", "owner", "Select a valid choice"),
+    ],
+)
+def test_bad_invitations_are_refused(client, email, role, error):
+    account = AccountFactory()
+    client.force_login(account.owner)
+    response = client.post(
+        reverse("console:invite_member"), {"email": email, "role": role}, follow=True
+    )
+    assert error in response.content.decode()
+    assert not Membership.objects.exists()
+
+
+def test_a_user_of_another_account_cannot_be_invited(client):
+    other = AccountFactory()
+    account = AccountFactory()
+    client.force_login(account.owner)
+    response = client.post(
+        reverse("console:invite_member"),
+        {"email": other.owner.email, "role": "admin"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "already belongs to a console user" in response.content.decode()
+    assert not Membership.objects.exists()
+
+
+def test_admin_changes_roles_and_removes_members(client):
+    account = AccountFactory()
+    admin = MembershipFactory(account=account, role="admin")
+    member = MembershipFactory(account=account, role="readonly")
+    client.force_login(admin.user)
+    client.post(reverse("console:change_member", args=[member.pk]), {"role": "finance"})
+    member.refresh_from_db()
+    assert member.role == "finance"
+    client.post(reverse("console:change_member", args=[member.pk]), {"remove": "1"})
+    assert not Membership.objects.filter(pk=member.pk).exists()
+
+
+@pytest.mark.parametrize("role", ["finance", "resource", "readonly"])
+def test_only_owner_and_admin_manage_members(client, role):
+    account = AccountFactory()
+    me = MembershipFactory(account=account, role=role)
+    client.force_login(me.user)
+    response = client.post(reverse("console:invite_member"), {"email": "a@b.test", "role": "admin"})
+    assert response.status_code == 403
+    assert Membership.objects.count() == 1
+
+
+def test_another_accounts_member_is_404(client):
+    member = MembershipFactory()
+    client.force_login(AccountFactory().owner)
+    response = client.post(reverse("console:change_member", args=[member.pk]), {"remove": "1"})
+    assert response.status_code == 404
+    assert Membership.objects.filter(pk=member.pk).exists()
+
+
+def test_sub_account_acts_for_the_main_account(client):
+    account = AccountFactory(name="Parent Co")
+    member = MembershipFactory(account=account, role="finance")
+    client.force_login(member.user)
+    page = client.get(reverse("console:overview")).content.decode()
+    assert "Parent Co" in page
+    assert not Account.objects.filter(owner=member.user).exists()
+
+
+def test_user_outside_any_account_is_refused(client):
+    client.force_login(UserFactory(username="stray"))
+    assert client.get(reverse("console:overview")).status_code == 403
