@@ -42,7 +42,7 @@ class Kind(models.TextChoices):
         "captcha_pack_expiry_reminder",
         _("CAPTCHA: pack expiry reminder"),
     )
-    CAPTCHA_USAGE_90 = "captcha_usage_90", _("CAPTCHA: 90% of packs used")
+    CAPTCHA_USAGE_90 = "captcha_usage_90", _("CAPTCHA: packs at 90%")
     CAPTCHA_SERVICE_STOPPED = "captcha_service_stopped", _("CAPTCHA: service stopped")
     BALANCE_ALERT = "balance_alert", _("Balance alert")
     REFUND_TICKET_UPDATE = "refund_ticket_update", _("Refund ticket update")

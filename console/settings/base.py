@@ -184,3 +184,6 @@ NOTIFICATIONS_SENDING_TIMEOUT_SECONDS = env.int(
 )
 # A queued delivery untouched this long lost its task; the periodic sweep enqueues it again.
 NOTIFICATIONS_STUCK_AFTER_SECONDS = env.int("NOTIFICATIONS_STUCK_AFTER_SECONDS", default=600)
+
+# Number grouping for zh-hans money (console/formats/zh_Hans/formats.py).
+FORMAT_MODULE_PATH = ["console.formats"]
