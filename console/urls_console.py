@@ -2,7 +2,7 @@ from django.urls import path
 
 from console.urls_money import urlpatterns as money_urls
 from console.urls_push import urlpatterns as push_urls
-from console.views import account, overview, receipts
+from console.views import account, overview, receipts, refunds
 
 app_name = "console"
 
@@ -13,6 +13,10 @@ urlpatterns = [
     path("account/members/invite/", account.invite_member, name="invite_member"),
     path("account/members/<int:membership_id>/", account.change_member, name="change_member"),
     path("orders/<str:number>/receipt/", receipts.receipt, name="receipt"),
+    # Refund tickets (SPEC.md §2, §3 Refunds).
+    path("orders/<str:number>/refund/", refunds.refund_request, name="refund_request"),
+    path("refunds/", refunds.refunds, name="refunds"),
+    path("refunds/<int:ticket_id>/withdraw/", refunds.withdraw, name="refund_withdraw"),
     *money_urls,
     *push_urls,
 ]

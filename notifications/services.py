@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from billing.models import Account, CaptchaPack, PushApp, RefundTicket
+from billing.models import Account, CaptchaPack, PushApp, RefundTicket, RefundTicketEvent
 
 from . import rendering
 from .channels import PermanentDeliveryError, TransientDeliveryError
@@ -82,6 +82,9 @@ def describe_subject(subject) -> dict:
             "pack_bought_at": subject.bought_at,
             "pack_expires_at": subject.expires_at,
         }
+    if isinstance(subject, RefundTicketEvent):
+        # Each status change is its own subject, so every change is told once (SPEC.md §3).
+        return describe_subject(subject.ticket)
     if isinstance(subject, RefundTicket):
         order = subject.order
         return {

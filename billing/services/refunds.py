@@ -1,0 +1,473 @@
+"""Refund tickets: the customer asks, support decides, the system computes and executes.
+
+Rules are SPEC.md's: §2 CAPTCHA refund (a pack bought within 5 days and unused comes back in
+full, vouchers excluded) and §3 push refunds (the once-per-account five-day no-reason refund,
+and the normal refund: paid + not-yet-started − consumed, floored at ¥0).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing import policy, pricing, roles
+from billing.days import billing_day
+from billing.errors import BillingError, NotPermitted
+from billing.models import (
+    ZERO,
+    Order,
+    PackSku,
+    Product,
+    PushApp,
+    PushSubscription,
+    RefundTicket,
+    RefundTicketEvent,
+)
+from billing.selectors import Acting
+
+from .ledger import lock_account, post_entry
+from .numbers import next_order_number
+
+PERIOD_KINDS = (Order.Kind.NEW, Order.Kind.RENEWAL)
+
+
+@dataclass(frozen=True)
+class Check:
+    label: str
+    passed: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Which refund applies to an order today, why, and how much it returns."""
+
+    kind: str | None
+    checks: tuple[Check, ...]
+    reason: str = ""  # why the order cannot be refunded, in plain words
+    amount: Decimal = ZERO
+    cash: Decimal = ZERO
+    gift: Decimal = ZERO
+    calculation: tuple[str, ...] = ()
+    orders: tuple[Order, ...] = field(default=())  # every order this refund returns money for
+
+    @property
+    def refundable(self) -> bool:
+        return self.kind is not None
+
+
+def _days_since_purchase(order: Order, now: dt.datetime) -> int:
+    return (billing_day(now) - billing_day(order.created_at)).days
+
+
+def _yuan(amount: Decimal) -> str:
+    return f"¥{amount:,.2f}"
+
+
+def refund_eligibility(*, order: Order, now: dt.datetime | None = None) -> Eligibility:
+    now = now or timezone.now()
+    if order.kind == Order.Kind.REFUND or order.status != Order.Status.PAID:
+        return Eligibility(None, (), reason=_("This order has already been refunded."))
+    if order.product.code == Product.Code.CAPTCHA:
+        return _captcha_eligibility(order, now)
+    if order.kind == Order.Kind.UPGRADE:
+        return Eligibility(
+            None,
+            (),
+            reason=_(
+                "Upgrade fees are refunded with the subscription: request the refund on the "
+                "order of the current period."
+            ),
+        )
+    return _push_eligibility(order, now)
+
+
+def _captcha_eligibility(order: Order, now: dt.datetime) -> Eligibility:
+    pack = getattr(order, "pack", None)
+    days = _days_since_purchase(order, now)
+    window = Check(
+        _("Bought within the last %(days)d days") % {"days": policy.CAPTCHA_REFUND_WINDOW_DAYS},
+        days <= policy.CAPTCHA_REFUND_WINDOW_DAYS,
+        _("%(days)d days ago") % {"days": days},
+    )
+    unused = Check(
+        _("Not used at all"),
+        pack is not None and pack.used == 0 and pack.refunded_at is None,
+        _("%(used)s verifications used") % {"used": f"{pack.used:,}" if pack else "—"},
+    )
+    checks = (window, unused)
+    if not all(check.passed for check in checks):
+        return Eligibility(
+            None,
+            checks,
+            reason=_(
+                "A CAPTCHA pack can be refunded only within 5 days of purchase and only if "
+                "it has not been used at all."
+            ),
+        )
+    refund = pricing.five_day_refund(
+        paid_cash=order.cash_amount,
+        paid_gift=order.gift_amount,
+        paid_voucher=order.voucher_amount,
+    )
+    return Eligibility(
+        RefundTicket.Kind.CAPTCHA,
+        checks,
+        amount=refund.amount,
+        cash=refund.cash,
+        gift=refund.gift,
+        orders=(order,),
+        calculation=(
+            _("Paid %(paid)s (cash and gift credit); the voucher part is not refunded.")
+            % {"paid": _yuan(refund.paid)},
+        ),
+    )
+
+
+def _period_orders(app: PushApp) -> list[Order]:
+    return list(
+        Order.objects.filter(app=app, kind__in=PERIOD_KINDS, status=Order.Status.PAID).order_by(
+            "period_start"
+        )
+    )
+
+
+def _push_eligibility(order: Order, now: dt.datetime) -> Eligibility:
+    account = order.account
+    subscription = PushSubscription.objects.filter(
+        app=order.app, state=PushSubscription.State.ACTIVE
+    ).first()
+    active = Check(_("The prepaid subscription is active"), subscription is not None)
+    if subscription is None:
+        return Eligibility(None, (active,), reason=_("This app has no active prepaid service."))
+    days = _days_since_purchase(order, now)
+    five_day = (
+        Check(
+            _("Five-day right not used yet"),
+            account.five_day_refund_used_at is None,
+            _("used on %(date)s") % {"date": f"{account.five_day_refund_used_at:%Y-%m-%d}"}
+            if account.five_day_refund_used_at
+            else "",
+        ),
+        Check(
+            _("Bought within the last %(days)d days") % {"days": policy.PUSH_FIVE_DAY_REFUND_DAYS},
+            days <= policy.PUSH_FIVE_DAY_REFUND_DAYS,
+            _("%(days)d days ago") % {"days": days},
+        ),
+    )
+    if all(check.passed for check in five_day):
+        refund = pricing.five_day_refund(
+            paid_cash=order.cash_amount,
+            paid_gift=order.gift_amount,
+            paid_voucher=order.voucher_amount,
+        )
+        return Eligibility(
+            RefundTicket.Kind.FIVE_DAY,
+            (active, *five_day),
+            amount=refund.amount,
+            cash=refund.cash,
+            gift=refund.gift,
+            orders=(order,),
+            calculation=(
+                _("Five-day no-reason refund: everything paid except vouchers, %(paid)s.")
+                % {"paid": _yuan(refund.paid)},
+            ),
+        )
+    return _normal_refund(order, subscription, now, checks=(active, *five_day))
+
+
+def _normal_refund(order, subscription, now, *, checks) -> Eligibility:
+    """SPEC.md §3: current order + not-yet-started orders − consumed, floored at ¥0.
+
+    Upgrade fees paid during the current period count as paid for it; consumption is priced
+    at the current period order's own configuration (the customer's favour).
+    """
+    orders = _period_orders(subscription.app)
+    current = next((o for o in orders if o.period_start <= now < o.period_end), None)
+    if current is None:
+        return Eligibility(
+            None, checks, reason=_("No prepaid period of this app is running right now.")
+        )
+    upgrades = Order.objects.filter(
+        app=subscription.app,
+        kind=Order.Kind.UPGRADE,
+        status=Order.Status.PAID,
+        created_at__gte=current.period_start,
+    )
+    not_started = [o for o in orders if o.period_start > now]
+    paid_current = pricing.PaidOrder(
+        cash=current.cash_amount + sum((u.cash_amount for u in upgrades), ZERO),
+        gift=current.gift_amount + sum((u.gift_amount for u in upgrades), ZERO),
+    )
+    monthly = pricing.push_monthly_price(
+        region=subscription.app.access_point,
+        capacity_wan=current.capacity_wan,
+        months=current.months,
+    )
+    refund = pricing.push_normal_refund(
+        current_order=paid_current,
+        not_started_orders=[
+            pricing.PaidOrder(cash=o.cash_amount, gift=o.gift_amount) for o in not_started
+        ],
+        monthly_price=monthly,
+        months=current.months,
+        start=billing_day(current.period_start),
+        on=billing_day(now),
+    )
+    calculation = (
+        _("Paid for the current and not-yet-started periods: %(paid)s")
+        % {"paid": _yuan(refund.paid)},
+        _(
+            "Used: %(months)d whole months and %(days)d days at %(monthly)s a month (a partial "
+            "month is prorated over 30 days): %(consumed)s"
+        )
+        % {
+            "months": refund.whole_months_used,
+            "days": refund.leftover_days_used,
+            "monthly": _yuan(pricing.to_fen(monthly)),
+            "consumed": _yuan(refund.consumed),
+        },
+        _("Vouchers are not refunded."),
+    )
+    covered = (current, *upgrades, *not_started)
+    if order.pk not in {o.pk for o in covered}:
+        return Eligibility(
+            None,
+            checks,
+            reason=_("This order's period has already ended; nothing of it is left to refund."),
+        )
+    return Eligibility(
+        RefundTicket.Kind.NORMAL,
+        checks,
+        amount=refund.amount,
+        cash=refund.cash,
+        gift=refund.gift,
+        calculation=calculation,
+        orders=covered,
+    )
+
+
+def _record(ticket: RefundTicket, action: str, *, actor, note: str = "", amount=None):
+    event = RefundTicketEvent.objects.create(
+        ticket=ticket, action=action, actor=actor, note=note, amount=amount
+    )
+    from notifications.services import notify
+
+    notify(
+        kind="refund_ticket_update",
+        account=ticket.account,
+        subject=event,
+        day=billing_day(event.created_at),
+    )
+    return event
+
+
+def request_refund(
+    *, acting: Acting, user, order: Order, reason: str, now: dt.datetime | None = None
+) -> RefundTicket:
+    if not roles.can_spend(acting.role):
+        raise NotPermitted(_("The {role} role cannot request refunds.").format(role=acting.role))
+    if order.account_id != acting.account.pk:
+        raise NotPermitted(_("That order belongs to another account."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise BillingError(_("Tell us why you want a refund."))
+    with transaction.atomic():
+        lock_account(acting.account.pk)
+        if RefundTicket.objects.filter(order=order, status__in=OPEN_STATES).exists():
+            raise BillingError(_("This order already has an open refund request."))
+        eligibility = refund_eligibility(order=order, now=now)
+        if not eligibility.refundable:
+            raise BillingError(eligibility.reason)
+        ticket = RefundTicket.objects.create(
+            account=acting.account,
+            order=order,
+            kind=eligibility.kind,
+            customer_reason=reason,
+            quoted_amount=eligibility.amount,
+            requested_by=user,
+        )
+        _record(
+            ticket,
+            RefundTicketEvent.Action.SUBMITTED,
+            actor=user,
+            note=reason,
+            amount=eligibility.amount,
+        )
+    return ticket
+
+
+OPEN_STATES = (
+    RefundTicket.Status.SUBMITTED,
+    RefundTicket.Status.UNDER_REVIEW,
+    RefundTicket.Status.APPROVED,
+)
+
+
+def _locked_ticket(ticket_id: int) -> RefundTicket:
+    return (
+        RefundTicket.objects.select_for_update()
+        .select_related("order", "account")
+        .get(pk=ticket_id)
+    )
+
+
+def withdraw(*, acting: Acting, user, ticket: RefundTicket) -> RefundTicket:
+    if not roles.can_spend(acting.role):
+        raise NotPermitted(_("The {role} role cannot withdraw refunds.").format(role=acting.role))
+    with transaction.atomic():
+        locked = _locked_ticket(ticket.pk)
+        if locked.account_id != acting.account.pk:
+            raise NotPermitted(_("That ticket belongs to another account."))
+        if locked.status not in (RefundTicket.Status.SUBMITTED, RefundTicket.Status.UNDER_REVIEW):
+            raise BillingError(_("This ticket was already decided and can no longer be withdrawn."))
+        locked.status = RefundTicket.Status.WITHDRAWN
+        locked.save(update_fields=["status"])
+        _record(locked, RefundTicketEvent.Action.WITHDRAWN, actor=user)
+    return locked
+
+
+def start_review(*, ticket: RefundTicket, by) -> RefundTicket:
+    with transaction.atomic():
+        locked = _locked_ticket(ticket.pk)
+        if locked.status != RefundTicket.Status.SUBMITTED:
+            raise BillingError(_("Only a submitted ticket can be taken into review."))
+        locked.status = RefundTicket.Status.UNDER_REVIEW
+        locked.save(update_fields=["status"])
+        _record(locked, RefundTicketEvent.Action.REVIEW_STARTED, actor=by)
+    return locked
+
+
+def reject(*, ticket: RefundTicket, by, reason: str) -> RefundTicket:
+    reason = (reason or "").strip()
+    if not reason:
+        raise BillingError(_("A reason is required to reject a refund."))
+    with transaction.atomic():
+        locked = _locked_ticket(ticket.pk)
+        if locked.status not in (RefundTicket.Status.SUBMITTED, RefundTicket.Status.UNDER_REVIEW):
+            raise BillingError(_("This ticket was already decided."))
+        locked.status = RefundTicket.Status.REJECTED
+        locked.staff_reason = reason
+        locked.decided_by = by
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "staff_reason", "decided_by", "decided_at"])
+        _record(locked, RefundTicketEvent.Action.REJECTED, actor=by, note=reason)
+    return locked
+
+
+def approve(
+    *,
+    ticket: RefundTicket,
+    by,
+    amount: Decimal | None = None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> RefundTicket:
+    """Recompute as of now and execute atomically; staff may lower the amount, never raise it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _locked_ticket(ticket.pk)
+        if locked.status not in (RefundTicket.Status.SUBMITTED, RefundTicket.Status.UNDER_REVIEW):
+            raise BillingError(_("This ticket was already decided."))
+        account = lock_account(locked.account_id)
+        order = Order.objects.select_for_update().get(pk=locked.order_id)
+        eligibility = refund_eligibility(order=order, now=now)
+        if not eligibility.refundable:
+            raise BillingError(eligibility.reason)
+        refund_amount, cash, gift = eligibility.amount, eligibility.cash, eligibility.gift
+        if amount is not None and amount != eligibility.amount:
+            if amount > eligibility.amount:
+                raise BillingError(
+                    _("The refund cannot be more than the computed %(amount)s.")
+                    % {"amount": _yuan(eligibility.amount)}
+                )
+            if amount < 0:
+                raise BillingError(_("The refund cannot be negative."))
+            if not reason.strip():
+                raise BillingError(_("Give a reason for refunding less than computed."))
+            refund_amount = amount
+            cash, gift = pricing.split_refund(
+                amount=amount,
+                paid_cash=sum(o.cash_amount for o in eligibility.orders),
+                paid_gift=sum(o.gift_amount for o in eligibility.orders),
+            )
+        refund_order = Order.objects.create(
+            number=next_order_number(at=now),
+            account=account,
+            product=order.product,
+            kind=Order.Kind.REFUND,
+            refund_of=order,
+            total=refund_amount,
+            cash_amount=cash,
+            gift_amount=gift,
+            idempotency_key=f"refund-ticket-{locked.pk}",
+            created_by=by,
+            created_at=now,
+            app=order.app,
+            sku=order.sku,
+            breakdown=[{"label": line, "subtotal": ""} for line in eligibility.calculation],
+        )
+        if refund_amount > 0:
+            post_entry(
+                account=account,
+                kind="refund",
+                cash=cash,
+                gift=gift,
+                order=refund_order,
+                memo=f"Refund of {order.number}",
+            )
+        for refunded in eligibility.orders:
+            refunded.mark_refunded()
+            refunded.save(update_fields=["status", "refunded_at"])
+        _end_service(order, eligibility, now)
+        if eligibility.kind == RefundTicket.Kind.FIVE_DAY:
+            account.five_day_refund_used_at = now
+            account.save(update_fields=["five_day_refund_used_at"])
+        locked.status = RefundTicket.Status.REFUNDED
+        locked.approved_amount = refund_amount
+        locked.refund_cash, locked.refund_gift = cash, gift
+        locked.refund_order = refund_order
+        locked.staff_reason = reason.strip()
+        locked.decided_by, locked.decided_at = by, now
+        locked.save()
+        _record(
+            locked,
+            RefundTicketEvent.Action.APPROVED,
+            actor=by,
+            note=reason.strip(),
+            amount=refund_amount,
+        )
+        _record(locked, RefundTicketEvent.Action.REFUNDED, actor=by, amount=refund_amount)
+    return locked
+
+
+def _end_service(order: Order, eligibility: Eligibility, now: dt.datetime) -> None:
+    """The pack goes, or the prepaid service stops (SPEC.md §3: trial if DAU allows)."""
+    if order.sku_id and order.sku.kind in (PackSku.Kind.COUNT, PackSku.Kind.TOPUP):
+        order.pack.refunded_at = now
+        order.pack.save(update_fields=["refunded_at"])
+        return
+    app = PushApp.objects.select_for_update().get(pk=order.app_id)
+    subscription = PushSubscription.objects.select_for_update().get(
+        app=app, state=PushSubscription.State.ACTIVE
+    )
+    if order.kind == Order.Kind.RENEWAL and order.period_start > now:
+        # A five-day refund of a renewal that has not started: the period simply ends sooner.
+        subscription.expires_at = order.period_start
+        subscription.save(update_fields=["expires_at"])
+        return
+    subscription.state = PushSubscription.State.ENDED
+    subscription.ended_at = now
+    subscription.save(update_fields=["state", "ended_at"])
+    latest = app.dau.order_by("-day").first()
+    app.billing_mode = PushApp.BillingMode.TRIAL
+    app.throttled = False
+    if latest is None or latest.dau <= policy.PUSH_TRIAL_DAU_LIMIT:
+        app.state, app.stop_reason, app.stopped_at = PushApp.State.ACTIVE, "", None
+    else:
+        app.state, app.stop_reason = PushApp.State.STOPPED, PushApp.StopReason.REFUNDED
+        app.stopped_at = now
+    app.save()
