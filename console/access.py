@@ -5,8 +5,11 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
-from billing.selectors import acting_for_user
+from billing import roles
+from billing.models import Account
+from billing.selectors import Acting, acting_for_user
 
 
 def console_view(*, allow: Callable[[str], bool] | None = None):
@@ -28,3 +31,15 @@ def console_view(*, allow: Callable[[str], bool] | None = None):
         return wrapper
 
     return decorate
+
+
+def spend_blocker(acting: Acting) -> str:
+    """SPEC.md §1: only spending roles buy, and only for a verified account."""
+    if not roles.can_spend(acting.role):
+        return _(
+            "Your role (%(role)s) cannot spend money for this account; "
+            "ask the owner, an admin or a finance member."
+        ) % {"role": acting.role}
+    if acting.account.verification_state != Account.Verification.VERIFIED:
+        return _("Real-name verification is required before any purchase.")
+    return ""

@@ -17,20 +17,9 @@ from billing.models import Account, CaptchaPack, PackSku
 from billing.pricing import captcha_pack_quote
 from billing.selectors import Acting
 from billing.services import captcha as captcha_services
-from console.access import console_view
+from console.access import console_view, spend_blocker
 from console.checkout import checkout
 from console.forms_money import CaptchaAppForm
-
-
-def spend_blocker(acting: Acting) -> str:
-    if not roles.can_spend(acting.role):
-        return _(
-            "Your role (%(role)s) cannot spend money for this account; "
-            "ask the owner, an admin or a finance member."
-        ) % {"role": acting.role}
-    if acting.account.verification_state != Account.Verification.VERIFIED:
-        return _("Real-name verification is required before any purchase.")
-    return ""
 
 
 def trial_blocker(acting: Acting, *, claimed: bool) -> str:

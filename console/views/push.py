@@ -34,7 +34,7 @@ from billing.models import (
 )
 from billing.selectors import Acting
 from billing.services import push as push_services
-from console.access import console_view
+from console.access import console_view, spend_blocker
 from console.checkout import checkout
 from console.forms_push import (
     CreatePushAppForm,
@@ -44,18 +44,6 @@ from console.forms_push import (
 )
 
 # --- What blocks an action, in words -----------------------------------------------------------
-
-
-def spend_blocker(acting: Acting) -> str:
-    """SPEC.md §1: only spending roles buy, and only for a verified account."""
-    if not roles.can_spend(acting.role):
-        return _(
-            "Your role (%(role)s) cannot spend money for this account; "
-            "ask the owner, an admin or a finance member."
-        ) % {"role": acting.role}
-    if acting.account.verification_state != Account.Verification.VERIFIED:
-        return _("Real-name verification is required before any purchase.")
-    return ""
 
 
 def buy_blocker(acting: Acting, app: PushApp, subscription: PushSubscription | None) -> str:
