@@ -7,3 +7,4 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401
+        from .services import arrears  # noqa: F401  (balance listener: debt cleared → resume)

@@ -1,0 +1,106 @@
+"""Postpaid arrears (SPEC.md §3, and §2 by Decision): notice at once, stop after 24 h, reclaim
+7 days after the stop; a recharge that clears the debt resumes the services at once."""
+
+import datetime as dt
+
+from django.db import transaction
+
+from billing import policy
+from billing.days import billing_day
+from billing.models import Account, PushApp
+
+from . import balance_events
+
+
+def _notify(**kwargs):
+    from notifications.services import notify
+
+    notify(**kwargs)
+
+
+def enter_arrears(*, account: Account, now: dt.datetime) -> None:
+    """Called inside the charging transaction, with the account locked."""
+    if account.arrears_since is None:
+        account.arrears_since = now
+        account.save(update_fields=["arrears_since"])
+    _notify(
+        kind="arrears",
+        account=account,
+        subject=account,
+        day=billing_day(now),
+        context={
+            "amount_due": account.debt,
+            "stops_at": account.arrears_since + policy.ARREARS_GRACE,
+        },
+    )
+
+
+def enforce_arrears(*, now: dt.datetime) -> tuple[int, int]:
+    """Stop postpaid apps of accounts in arrears over 24 h; reclaim 7 days after the stop."""
+    stopped = reclaimed = 0
+    overdue = Account.objects.filter(
+        arrears_since__lte=now - policy.ARREARS_GRACE, big_customer=False, cash_balance__lt=0
+    )
+    for account_id in overdue.values_list("pk", flat=True):
+        with transaction.atomic():
+            account = Account.objects.select_for_update().get(pk=account_id)
+            if account.cash_balance >= 0 or account.arrears_since is None:
+                continue
+            for app in PushApp.objects.select_for_update().filter(
+                account=account,
+                billing_mode=PushApp.BillingMode.POSTPAID,
+                state=PushApp.State.ACTIVE,
+            ):
+                app.state, app.stop_reason, app.stopped_at = (
+                    PushApp.State.STOPPED,
+                    PushApp.StopReason.ARREARS,
+                    now,
+                )
+                app.save(update_fields=["state", "stop_reason", "stopped_at"])
+                stopped += 1
+                _notify(
+                    kind="arrears_stopped",
+                    account=account,
+                    subject=app,
+                    day=billing_day(now),
+                    context={
+                        "amount_due": account.debt,
+                        "stopped_at": now,
+                        "reclaims_at": now + policy.ARREARS_RECLAIM_AFTER_STOP,
+                    },
+                )
+    due = PushApp.objects.filter(
+        state=PushApp.State.STOPPED,
+        stop_reason=PushApp.StopReason.ARREARS,
+        stopped_at__lte=now - policy.ARREARS_RECLAIM_AFTER_STOP,
+        account__cash_balance__lt=0,
+        account__big_customer=False,
+    )
+    for app_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            app = PushApp.objects.select_for_update().select_related("account").get(pk=app_id)
+            if app.state != PushApp.State.STOPPED or app.stop_reason != PushApp.StopReason.ARREARS:
+                continue
+            app.state, app.destroyed_at = PushApp.State.DESTROYED, now
+            app.save(update_fields=["state", "destroyed_at"])
+            reclaimed += 1
+            _notify(
+                kind="arrears_reclaimed",
+                account=app.account,
+                subject=app,
+                day=billing_day(now),
+                context={"reclaimed_at": now},
+            )
+    return stopped, reclaimed
+
+
+@balance_events.on_balance_changed
+def resume_when_debt_is_cleared(*, account: Account, before_available) -> None:
+    """A recharge that clears the debt resumes arrears-stopped services at once."""
+    if account.arrears_since is None or account.cash_balance < 0:
+        return
+    account.arrears_since = None
+    account.save(update_fields=["arrears_since"])
+    PushApp.objects.filter(
+        account=account, state=PushApp.State.STOPPED, stop_reason=PushApp.StopReason.ARREARS
+    ).update(state=PushApp.State.ACTIVE, stop_reason=PushApp.StopReason.NONE, stopped_at=None)

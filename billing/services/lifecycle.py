@@ -1,0 +1,167 @@
+"""Time in: one idempotent run of every job due as of an instant (SPEC.md §3 timings).
+
+run_due_jobs(now=...) may run twice, late, or concurrently: each job is keyed by its Asia/Shanghai
+day and guarded by a state check or a unique constraint, and notices dedupe per (subject, kind,
+day).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from billing import policy, roles
+from billing.days import billing_day, day_start
+from billing.errors import BillingError
+from billing.models import PushApp, PushSubscription
+from billing.selectors import Acting
+
+from . import push
+from .arrears import enforce_arrears
+from .settlement import settle_push_postpaid
+
+
+@dataclass
+class RunReport:
+    push_days_settled: int = 0
+    reminders: int = 0
+    renewed: int = 0
+    stopped: int = 0
+    destroyed: int = 0
+    arrears_stopped: int = 0
+    arrears_reclaimed: int = 0
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def run_due_jobs(*, now: dt.datetime) -> RunReport:
+    report = RunReport()
+    report.push_days_settled = settle_push_postpaid(now=now)
+    run_prepaid_lifecycle(now=now, report=report)
+    report.arrears_stopped, report.arrears_reclaimed = enforce_arrears(now=now)
+    return report
+
+
+def _notify(**kwargs):
+    from notifications.services import notify
+
+    notify(**kwargs)
+
+
+def run_prepaid_lifecycle(*, now: dt.datetime, report: RunReport) -> None:
+    """Reminders 7..1 days before expiry; auto-renew on the expiry day; expiry notices days
+    0..7; stop on day 8 (00:00); destroy on day 15."""
+    today = billing_day(now)
+    active = PushSubscription.objects.filter(state=PushSubscription.State.ACTIVE)
+    for subscription_id in active.values_list("pk", flat=True):
+        subscription = PushSubscription.objects.select_related("app__account").get(
+            pk=subscription_id
+        )
+        app = subscription.app
+        expiry_day = billing_day(subscription.expires_at)
+        day_number = (today - expiry_day).days
+        if -day_number in policy.PUSH_EXPIRY_REMINDER_DAYS_BEFORE:
+            _notify(
+                kind="push_expiry_reminder",
+                account=app.account,
+                subject=app,
+                day=today,
+                context={"expires_at": subscription.expires_at, "days_left": -day_number},
+            )
+            report.reminders += 1
+            continue
+        if day_number < 0 or subscription.expires_at > now:
+            continue
+        if day_number == 0 and subscription.auto_renew and _auto_renew(subscription, now):
+            report.renewed += 1
+            continue
+        if day_number in policy.PUSH_EXPIRY_NOTICE_DAYS_AFTER:
+            _notify(
+                kind="push_expired",
+                account=app.account,
+                subject=app,
+                day=today,
+                context={
+                    "expires_at": subscription.expires_at,
+                    "stops_at": day_start(
+                        expiry_day + dt.timedelta(days=policy.PUSH_STOP_DAY_AFTER_EXPIRY)
+                    ),
+                },
+            )
+        if day_number >= policy.PUSH_DESTROY_DAY_AFTER_EXPIRY:
+            report.destroyed += _destroy(subscription, now)
+        elif day_number >= policy.PUSH_STOP_DAY_AFTER_EXPIRY:
+            report.stopped += _stop(subscription, now, expiry_day)
+
+
+def _auto_renew(subscription: PushSubscription, now: dt.datetime) -> bool:
+    """Renew for the same duration; a big customer's shortfall is advanced by the platform."""
+    account = subscription.app.account
+    try:
+        push.renew(
+            acting=Acting(account=account, role=roles.OWNER),
+            user=None,
+            subscription=subscription,
+            months=subscription.months,
+            idempotency_key=f"auto-renew:{subscription.pk}:{subscription.expires_at:%Y%m%d}",
+            now=now,
+            allow_advance=account.big_customer,
+        )
+    except BillingError:
+        return False  # not enough balance: the expiry notices and the stop follow
+    return True
+
+
+def _stop(subscription: PushSubscription, now: dt.datetime, expiry_day: dt.date) -> int:
+    with transaction.atomic():
+        app = (
+            PushApp.objects.select_for_update()
+            .select_related("account")
+            .get(pk=subscription.app_id)
+        )
+        if app.state != PushApp.State.ACTIVE:
+            return 0
+        app.state, app.stop_reason, app.stopped_at = (
+            PushApp.State.STOPPED,
+            PushApp.StopReason.EXPIRED,
+            now,
+        )
+        app.save(update_fields=["state", "stop_reason", "stopped_at"])
+        _notify(
+            kind="push_stopped",
+            account=app.account,
+            subject=app,
+            day=billing_day(now),
+            context={
+                "stopped_at": now,
+                "destroys_at": day_start(
+                    expiry_day + dt.timedelta(days=policy.PUSH_DESTROY_DAY_AFTER_EXPIRY)
+                ),
+            },
+        )
+    return 1
+
+
+def _destroy(subscription: PushSubscription, now: dt.datetime) -> int:
+    with transaction.atomic():
+        app = (
+            PushApp.objects.select_for_update()
+            .select_related("account")
+            .get(pk=subscription.app_id)
+        )
+        locked = PushSubscription.objects.select_for_update().get(pk=subscription.pk)
+        if locked.state != PushSubscription.State.ACTIVE:
+            return 0
+        locked.state, locked.ended_at = PushSubscription.State.ENDED, now
+        locked.save(update_fields=["state", "ended_at"])
+        app.state, app.destroyed_at = PushApp.State.DESTROYED, now
+        app.save(update_fields=["state", "destroyed_at"])
+        _notify(
+            kind="push_destroyed",
+            account=app.account,
+            subject=app,
+            day=billing_day(now),
+            context={"destroyed_at": now},
+        )
+    return 1
