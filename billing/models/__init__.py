@@ -3,6 +3,15 @@ from .apps import OVERSEAS_ACCESS_POINTS, AccessPoint, CaptchaApp, PushApp
 from .catalog import PackSku, Product
 from .fields import ZERO, MoneyField
 from .ledger import DailyCounter, LedgerEntry, Recharge, Voucher
+from .metering import (
+    RESOURCE_DATA_MODELS,
+    AccountBinding,
+    ApiKey,
+    DeviceToken,
+    PushRecord,
+    TagBinding,
+    VerificationEvent,
+)
 from .orders import Order, PostpaidBillLine
 from .packs import CaptchaPack, PushSubscription
 from .refunds import OPEN_REFUND_STATES, RefundTicket, RefundTicketEvent
@@ -11,13 +20,17 @@ from .usage import CaptchaUsageDaily, PushDauDaily
 __all__ = [
     "OPEN_REFUND_STATES",
     "OVERSEAS_ACCESS_POINTS",
+    "RESOURCE_DATA_MODELS",
     "ZERO",
     "AccessPoint",
     "Account",
+    "AccountBinding",
+    "ApiKey",
     "CaptchaApp",
     "CaptchaPack",
     "CaptchaUsageDaily",
     "DailyCounter",
+    "DeviceToken",
     "LedgerEntry",
     "Membership",
     "MoneyField",
@@ -27,9 +40,12 @@ __all__ = [
     "Product",
     "PushApp",
     "PushDauDaily",
+    "PushRecord",
     "PushSubscription",
     "Recharge",
     "RefundTicket",
     "RefundTicketEvent",
+    "TagBinding",
+    "VerificationEvent",
     "Voucher",
 ]

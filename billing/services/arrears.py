@@ -10,6 +10,7 @@ from billing.days import billing_day
 from billing.models import Account, PushApp
 
 from . import balance_events
+from .resources import delete_resource_data
 
 
 def _notify(**kwargs):
@@ -83,6 +84,7 @@ def enforce_arrears(*, now: dt.datetime) -> tuple[int, int]:
                 continue
             app.state, app.destroyed_at = PushApp.State.DESTROYED, now
             app.save(update_fields=["state", "destroyed_at"])
+            delete_resource_data(app)
             reclaimed += 1
             _notify(
                 kind="arrears_reclaimed",

@@ -18,7 +18,9 @@ from billing.selectors import Acting
 
 from . import push
 from .arrears import enforce_arrears
+from .resources import delete_resource_data
 from .settlement import settle_push_postpaid
+from .trial import run_capacity_rules, run_trial_rules
 
 
 @dataclass
@@ -30,6 +32,10 @@ class RunReport:
     destroyed: int = 0
     arrears_stopped: int = 0
     arrears_reclaimed: int = 0
+    trial_stopped: int = 0
+    trial_resumed: int = 0
+    trial_reclaimed: int = 0
+    over_capacity: int = 0
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -40,6 +46,9 @@ def run_due_jobs(*, now: dt.datetime) -> RunReport:
     report.push_days_settled = settle_push_postpaid(now=now)
     run_prepaid_lifecycle(now=now, report=report)
     report.arrears_stopped, report.arrears_reclaimed = enforce_arrears(now=now)
+    for name, count in run_trial_rules(now=now).items():
+        setattr(report, name, count)
+    report.over_capacity = run_capacity_rules(now=now)
     return report
 
 
@@ -157,6 +166,7 @@ def _destroy(subscription: PushSubscription, now: dt.datetime) -> int:
         locked.save(update_fields=["state", "ended_at"])
         app.state, app.destroyed_at = PushApp.State.DESTROYED, now
         app.save(update_fields=["state", "destroyed_at"])
+        delete_resource_data(app)
         _notify(
             kind="push_destroyed",
             account=app.account,

@@ -286,3 +286,69 @@ def test_the_beat_task_settles_through_a_real_worker(real_celery):
             break
         time.sleep(0.2)
     assert PostpaidBillLine.objects.get(app=app).amount == Decimal("128.00")
+
+
+def trial_app(account, **kwargs):
+    return PushAppFactory(account=account, access_point="shanghai", **kwargs)
+
+
+def test_trial_stops_over_1000_dau_and_resumes_when_back_within_7_days():
+    app = trial_app(AccountFactory())
+    report(app, "2026-11-01", 1_500)
+    run_due_jobs(now=at("2026-11-01", 12))
+    app.refresh_from_db()
+    assert (app.state, app.stop_reason) == ("stopped", "trial_over_limit")
+    assert notices("push_trial_stopped") == 1
+    report(app, "2026-11-05", 900)
+    run_due_jobs(now=at("2026-11-05", 12))
+    app.refresh_from_db()
+    assert app.state == PushApp.State.ACTIVE
+
+
+def test_trial_not_back_under_the_limit_is_reclaimed_on_day_8_with_its_data():
+    from billing.models import DeviceToken, PushRecord
+
+    app = trial_app(AccountFactory())
+    DeviceToken.objects.create(app=app, token="t1")
+    PushRecord.objects.create(app=app, title="Hello")
+    report(app, "2026-11-01", 5_000)
+    run_due_jobs(now=at("2026-11-01", 12))
+    run_due_jobs(now=at("2026-11-08", 23))  # day 7 after the stop: still kept
+    app.refresh_from_db()
+    assert app.state == PushApp.State.STOPPED
+    run_due_jobs(now=at("2026-11-09", 0, 1))  # the 8th day
+    app.refresh_from_db()
+    assert app.state == PushApp.State.DESTROYED
+    assert not DeviceToken.objects.filter(app=app).exists()
+    assert not PushRecord.objects.filter(app=app).exists()
+    assert notices("push_trial_reclaimed") == 1
+
+
+def test_prepaid_app_over_capacity_is_throttled_and_told_once_a_day():
+    account = fund(AccountFactory(), cash="800")
+    app, _subscription = prepaid(account)  # 1万 capacity
+    report(app, "2026-11-02", 12_000)
+    run_due_jobs(now=at("2026-11-02", 9))
+    run_due_jobs(now=at("2026-11-02", 10))
+    app.refresh_from_db()
+    assert app.throttled
+    assert notices("push_over_capacity") == 1
+    report(app, "2026-11-03", 8_000)
+    run_due_jobs(now=at("2026-11-03", 9))
+    app.refresh_from_db()
+    assert not app.throttled
+
+
+def test_destroy_on_day_15_deletes_resource_data_but_keeps_billing_history():
+    from billing.models import DeviceToken, Order, TagBinding
+
+    account = fund(AccountFactory(), cash="800")
+    app, _subscription = prepaid(account)
+    DeviceToken.objects.create(app=app, token="t1")
+    TagBinding.objects.create(app=app, tag="vip", token="t1")
+    run_due_jobs(now=at("2026-12-16", 1))
+    app.refresh_from_db()
+    assert app.state == PushApp.State.DESTROYED
+    assert not DeviceToken.objects.filter(app=app).exists()
+    assert not TagBinding.objects.filter(app=app).exists()
+    assert Order.objects.filter(app=app).count() == 1
