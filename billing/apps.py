@@ -6,5 +6,7 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
+        # Signal receivers: open an account on sign-up, resume services when a debt is cleared,
+        # drop cached entitlement answers on every change.
         from . import signals  # noqa: F401
-        from .services import arrears  # noqa: F401  (balance listener: debt cleared → resume)
+        from .services import arrears, entitlement  # noqa: F401

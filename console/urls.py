@@ -6,5 +6,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("messages/", include("notifications.urls")),
+    path("api/v1/", include("billing.api.urls")),
     path("", include("console.urls_console")),
 ]

@@ -12,6 +12,8 @@ urlpatterns = [
     path("account/language/", account.set_language, name="set_language"),
     path("account/members/invite/", account.invite_member, name="invite_member"),
     path("account/members/<int:membership_id>/", account.change_member, name="change_member"),
+    path("account/api-keys/", account.create_api_key, name="create_api_key"),
+    path("account/api-keys/<int:key_id>/revoke/", account.revoke_api_key, name="revoke_api_key"),
     path("orders/<str:number>/receipt/", receipts.receipt, name="receipt"),
     # Refund tickets (SPEC.md §2, §3 Refunds).
     path("orders/<str:number>/refund/", refunds.refund_request, name="refund_request"),

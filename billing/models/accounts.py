@@ -78,6 +78,9 @@ class Account(models.Model):
     balance_alert_threshold = MoneyField(_("balance alert threshold"), null=True, blank=True)
     balance_alert_sent = models.BooleanField(default=False)
     arrears_since = models.DateTimeField(_("in arrears since"), null=True, blank=True)
+    # SPEC.md §2 Decision: the 90% usage notice is sent once per crossing; a purchase that brings
+    # usage back under 90% re-arms it.
+    captcha_usage_alert_sent = models.BooleanField(default=False)
     # The five-day no-reason refund is a once-per-main-account right (SPEC.md §3 Refunds).
     five_day_refund_used_at = models.DateTimeField(null=True, blank=True)
 

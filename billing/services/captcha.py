@@ -12,6 +12,7 @@ from billing.errors import BillingError, NotPermitted
 from billing.models import Account, CaptchaApp, CaptchaPack, Order, PackSku
 from billing.selectors import Acting
 
+from . import metering
 from .checkout import Purchase, pay_order, purchase, require_buyer, require_on_sale
 from .ledger import lock_account
 
@@ -95,6 +96,7 @@ def buy_pack(
         )
         if sku.kind == PackSku.Kind.COUNT:
             _enable_postpaid_on_count_pack(account)
+        metering.rearm_usage_alert(account, now=now)
         return order
 
     return purchase(acting=acting, idempotency_key=idempotency_key, now=now, buy=buy)

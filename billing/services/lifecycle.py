@@ -19,13 +19,15 @@ from billing.selectors import Acting
 from . import push
 from .arrears import enforce_arrears
 from .resources import delete_resource_data
-from .settlement import settle_push_postpaid
+from .settlement import settle_captcha_overage, settle_push_adjustments, settle_push_postpaid
 from .trial import run_capacity_rules, run_trial_rules
 
 
 @dataclass
 class RunReport:
     push_days_settled: int = 0
+    push_adjustments: int = 0
+    captcha_days_settled: int = 0
     reminders: int = 0
     renewed: int = 0
     stopped: int = 0
@@ -44,6 +46,8 @@ class RunReport:
 def run_due_jobs(*, now: dt.datetime) -> RunReport:
     report = RunReport()
     report.push_days_settled = settle_push_postpaid(now=now)
+    report.push_adjustments = settle_push_adjustments(now=now)
+    report.captcha_days_settled = settle_captcha_overage(now=now)
     run_prepaid_lifecycle(now=now, report=report)
     report.arrears_stopped, report.arrears_reclaimed = enforce_arrears(now=now)
     for name, count in run_trial_rules(now=now).items():

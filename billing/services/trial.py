@@ -10,6 +10,7 @@ from billing import policy
 from billing.days import billing_day, day_start
 from billing.models import PushApp, PushDauDaily, PushSubscription
 
+from . import entitlement
 from .resources import delete_resource_data
 
 WAN = 10_000
@@ -109,6 +110,7 @@ def run_capacity_rules(*, now: dt.datetime) -> int:
         over = latest is not None and latest.dau > subscription.capacity_wan * WAN
         if over != app.throttled:
             PushApp.objects.filter(pk=app.pk).update(throttled=over)
+            entitlement.invalidate(app.account_id)
         if over:
             _notify(
                 kind="push_over_capacity",

@@ -8,6 +8,7 @@ from billing import roles
 from billing.errors import BillingError
 from billing.models import Membership
 from billing.services import accounts as account_services
+from billing.services import api_keys as api_key_services
 from billing.services import members as member_services
 from console.access import console_view
 from console.forms import InviteForm, LanguageForm, VerificationForm
@@ -42,6 +43,7 @@ def account_page(request):
             "invite_form": InviteForm(),
             "role_choices": Membership.Role.choices,
             "can_manage_members": roles.can_manage_members(request.acting.role),
+            "api_keys": account.api_keys.all(),
         },
     )
 
@@ -116,3 +118,44 @@ def change_member(request, membership_id: int):
     except BillingError as error:
         messages.error(request, str(error))
     return _members_card(request)
+
+
+def _api_keys_card(request, *, created=None, error=""):
+    context = {
+        "api_keys": request.acting.account.api_keys.all(),
+        "created_key": created,
+        "api_key_error": error,
+        "can_manage_members": roles.can_manage_members(request.acting.role),
+    }
+    if request.htmx:
+        return render(request, "console/account/page.html#api-keys", context)
+    if error:
+        messages.error(request, error)
+    if created:
+        # Without JavaScript the secret is shown once on the next page.
+        messages.warning(
+            request,
+            _("SecretId %(id)s, SecretKey %(key)s — copy the SecretKey now; it is not shown again.")
+            % {"id": created.secret_id, "key": created.secret_key},
+        )
+    return redirect("console:account")
+
+
+@console_view(allow=roles.can_manage_members)
+@require_http_methods(["POST"])
+def create_api_key(request):
+    try:
+        key = api_key_services.create_key(acting=request.acting, name=request.POST.get("name", ""))
+    except BillingError as error:
+        return _api_keys_card(request, error=str(error))
+    return _api_keys_card(request, created=key)
+
+
+@console_view(allow=roles.can_manage_members)
+@require_http_methods(["POST"])
+def revoke_api_key(request, key_id: int):
+    try:
+        api_key_services.revoke_key(acting=request.acting, key_id=key_id)
+    except BillingError as error:
+        return _api_keys_card(request, error=str(error))
+    return _api_keys_card(request)

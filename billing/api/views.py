@@ -1,0 +1,92 @@
+"""The signed metering and entitlement API. Every refusal is a JSON error and changes nothing."""
+
+import datetime as dt
+import json
+from functools import wraps
+
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from billing.errors import BillingError
+from billing.models import Account, CaptchaApp, PushApp
+from billing.services import entitlement, metering
+
+from .signing import ApiError, authenticate
+
+
+def error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
+def signed(view):
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            account_id = authenticate(request)
+            return view(request, account_id, *args, **kwargs)
+        except ApiError as failure:
+            return error(failure.status, failure.code, failure.message)
+        except BillingError as failure:
+            return error(400, "InvalidParameter", str(failure))
+
+    return wrapper
+
+
+def _json_body(request) -> dict:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        raise ApiError(400, "InvalidParameter", "the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "InvalidParameter", "the body must be a JSON object")
+    return body
+
+
+@require_http_methods(["POST"])
+@signed
+def captcha_verifications(request, account_id: int):
+    body = _json_body(request)
+    account = Account.objects.get(pk=account_id)
+    result = metering.ingest_verifications(
+        account=account, events=body.get("events"), now=timezone.now()
+    )
+    return JsonResponse(result.as_dict())
+
+
+def _own(model, account_id: int, **lookup):
+    app = model.objects.filter(**lookup).only("pk", "account_id").first()
+    if app is None or app.account_id != account_id:
+        # Another account's app answers exactly like a missing one.
+        raise ApiError(404, "ResourceNotFound", "no such app for this key")
+    return app
+
+
+@require_http_methods(["GET"])
+@signed
+def captcha_entitlement(request, account_id: int, app_id: int):
+    app = _own(CaptchaApp, account_id, captcha_app_id=app_id)
+    return JsonResponse(entitlement.captcha_entitlement(app=app))
+
+
+@require_http_methods(["GET"])
+@signed
+def push_service(request, account_id: int, access_id: str):
+    app = _own(PushApp, account_id, access_id=access_id)
+    return JsonResponse(entitlement.push_service(app=app))
+
+
+@require_http_methods(["PUT"])
+@signed
+def push_dau(request, account_id: int, access_id: str, day: str):
+    app = _own(PushApp, account_id, access_id=access_id)
+    try:
+        report_day = dt.date.fromisoformat(day)
+    except ValueError:
+        raise ApiError(400, "InvalidParameter", "the date must be YYYY-MM-DD") from None
+    kept = metering.report_dau(
+        app=app, day=report_day, dau=_json_body(request).get("dau"), now=timezone.now()
+    )
+    return JsonResponse({"access_id": access_id, "day": day, "dau": kept})
