@@ -1,5 +1,7 @@
 """Orders: prepaid orders and postpaid bills, filterable and bookmarkable; order detail."""
 
+from decimal import Decimal, InvalidOperation
+
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
@@ -39,6 +41,24 @@ def orders(request):
     return render(request, "console/orders/list.html", context)
 
 
+def breakdown_lines(order: Order) -> list[dict]:
+    """order.breakdown holds strings (JSON); numbers become Decimals, blanks stay None.
+
+    Priced lines carry unit_price/quantity/discount_rate/subtotal; a refund order's lines are
+    only the words of its calculation.
+    """
+    lines = []
+    for raw in order.breakdown or []:
+        line = {"label": raw.get("label", "")}
+        for field in ("unit_price", "quantity", "discount_rate", "subtotal"):
+            try:
+                line[field] = Decimal(str(raw[field])) if raw.get(field) not in (None, "") else None
+            except InvalidOperation:
+                line[field] = None
+        lines.append(line)
+    return lines
+
+
 @console_view()
 def order_detail(request, number: str):
     order = get_object_or_404(
@@ -48,6 +68,7 @@ def order_detail(request, number: str):
     )
     context = {
         "order": order,
+        "lines": breakdown_lines(order),
         "refunds": order.refunds.all(),
         "ledger": order.ledger.all(),
     }

@@ -85,3 +85,35 @@ def test_vouchers_are_listed_with_their_state(client):
     client.force_login(account.owner)
     page = client.get(reverse("console:balance")).content.decode()
     assert "SPRING100" in page and "Usable" in page
+
+
+@pytest.mark.parametrize("threshold", ["-1", "12.345", "abc", "1e3x"])
+def test_bad_thresholds_are_refused_and_nothing_is_saved(client, threshold):
+    account = AccountFactory(balance_alert_threshold=Decimal("50.00"))
+    client.force_login(account.owner)
+    response = client.post(reverse("console:balance_alert"), {"threshold": threshold})
+    assert response.status_code == 400
+    assert 'id="id_threshold"' in response.content.decode()
+    account.refresh_from_db()
+    assert account.balance_alert_threshold == Decimal("50.00")
+
+
+@pytest.mark.parametrize("role", ["readonly", "resource"])
+def test_roles_that_cannot_spend_cannot_change_the_alert_or_pay(client, role):
+    account = AccountFactory()
+    client.force_login(account.owner)
+    url = client.post(reverse("console:recharge"), {"amount": "50"})["Location"]
+    member = MembershipFactory(account=account, role=role)
+    client.force_login(member.user)
+    assert client.post(reverse("console:balance_alert"), {"threshold": "5"}).status_code == 403
+    assert client.post(url, {"outcome": "pay"}).status_code == 403
+    account.refresh_from_db()
+    assert account.balance_alert_threshold is None and account.cash_balance == 0
+
+
+def test_ledger_rows_are_another_accounts_never(client):
+    fund(AccountFactory(), cash="777")
+    account = fund(AccountFactory(), cash="12")
+    client.force_login(account.owner)
+    page = client.get(reverse("console:balance")).content.decode()
+    assert "¥12.00" in page and "777" not in page

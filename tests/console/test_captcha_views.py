@@ -157,3 +157,38 @@ def test_unknown_or_trial_sku_is_404(client):
     signed_in(client, AccountFactory())
     assert client.get(reverse("console:captcha_buy", args=["captcha-trial-20k"])).status_code == 404
     assert client.get(reverse("console:captcha_buy", args=["nope"])).status_code == 404
+
+
+def test_readonly_member_cannot_claim_the_trial_or_request_postpaid(client):
+    account = AccountFactory()
+    Account.objects.filter(pk=account.pk).update(captcha_postpaid="failed")
+    signed_in(client, account, role=Membership.Role.READONLY)
+    page = client.get(reverse("console:captcha")).content.decode()
+    assert "cannot spend money" in page
+    assert client.post(reverse("console:captcha_claim_trial")).status_code == 403
+    assert client.post(reverse("console:captcha_request_postpaid")).status_code == 403
+    account.refresh_from_db()
+    assert account.captcha_postpaid == Account.CaptchaPostpaid.FAILED
+    assert not CaptchaPack.objects.exists()
+
+
+def test_another_accounts_packs_are_not_shown(client):
+    other = fund(AccountFactory(), cash="5000")
+    signed_in(client, other)
+    url = reverse("console:captcha_buy", args=["captcha-count-1m"])
+    client.post(url, {"idempotency_key": checkout_key(client, url)})
+    order = Order.objects.get(account=other)
+    client.logout()
+    signed_in(client, AccountFactory())
+    response = client.get(reverse("console:captcha"))
+    assert response.context["packs"] == [] and response.context["live_remaining"] == 0
+    assert order.number not in response.content.decode()
+    assert client.get(reverse("console:order_detail", args=[order.number])).status_code == 404
+
+
+def test_checkout_get_shows_the_quote_without_charging(client):
+    account = fund(AccountFactory(), cash="5000")
+    signed_in(client, account)
+    page = client.get(reverse("console:captcha_buy", args=["captcha-count-2m"])).content.decode()
+    assert "¥2,700.00" in page
+    assert not Order.objects.exists()

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from billing import roles
-from billing.models import PostpaidBillLine, Product
+from billing.models import Order, PostpaidBillLine, Product
 from billing.selectors import Acting
 from billing.services import captcha
 from tests.factories import AccountFactory, PushAppFactory, fund, sku
@@ -75,3 +75,46 @@ def test_postpaid_tab_says_bills_cannot_be_cancelled(client):
     client.force_login(account.owner)
     page = client.get(reverse("console:orders") + "?tab=postpaid").content.decode()
     assert "cannot be cancelled" in page and "¥128.00" in page
+
+
+def test_order_detail_renders_the_recorded_breakdown(client):
+    account = fund(AccountFactory(), cash="5000")
+    order = buy(account)
+    Order.objects.filter(pk=order.pk).update(
+        breakdown=[
+            {
+                "label": "10万 DAU × 12 months",
+                "unit_price": "1000.00",
+                "quantity": "12",
+                "discount_rate": "0.85",
+                "subtotal": "10200.00",
+            }
+        ]
+    )
+    client.force_login(account.owner)
+    detail = client.get(reverse("console:order_detail", args=[order.number])).content.decode()
+    assert "¥1,000.00" in detail and "85%" in detail and "¥10,200.00" in detail
+
+
+def test_order_detail_shows_label_only_lines_such_as_a_refund_calculation(client):
+    account = fund(AccountFactory(), cash="5000")
+    order = buy(account)
+    Order.objects.filter(pk=order.pk).update(
+        breakdown=[{"label": "Paid ¥2,000.00; 3 months used", "subtotal": ""}]
+    )
+    client.force_login(account.owner)
+    response = client.get(reverse("console:order_detail", args=[order.number]))
+    assert response.status_code == 200
+    assert "Paid ¥2,000.00; 3 months used" in response.content.decode()
+
+
+def test_pages_keep_the_filters(client, monkeypatch):
+    monkeypatch.setattr("console.views.orders.PAGE_SIZE", 1)
+    account = fund(AccountFactory(), cash="9000")
+    first, second = buy(account, key="a"), buy(account, key="b")
+    client.force_login(account.owner)
+    page_one = client.get(reverse("console:orders") + "?product=captcha").content.decode()
+    assert "Page 1 of 2" in page_one and "?product=captcha&page=2" in page_one
+    page_two = client.get(reverse("console:orders") + "?product=captcha&page=2").content.decode()
+    assert {first.number in page_one, second.number in page_one} == {True, False}
+    assert {first.number in page_two, second.number in page_two} == {True, False}

@@ -1,7 +1,10 @@
 import pytest
 from django.urls import reverse
 
+from billing import roles
 from billing.models import Account
+from billing.selectors import Acting
+from billing.services import captcha
 from tests.factories import AccountFactory, PushAppFactory, fund
 
 pytestmark = pytest.mark.django_db
@@ -20,3 +23,20 @@ def test_overview_shows_balance_products_and_arrears(client):
 def test_anonymous_users_are_sent_to_login(client):
     response = client.get(reverse("console:overview"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_overview_lists_live_packs_and_what_expires_within_7_days(client):
+    account = fund(AccountFactory(), gift="50")
+    captcha.claim_trial(acting=Acting(account=account, role=roles.OWNER))
+    client.force_login(account.owner)
+    page = client.get(reverse("console:overview")).content.decode()
+    assert "20,000" in page and "Free trial pack" in page
+    assert "Nothing expires in the next 7 days." not in page
+    assert "¥50.00" in page
+
+
+def test_overview_without_products_or_debt(client):
+    client.force_login(AccountFactory().owner)
+    page = client.get(reverse("console:overview")).content.decode()
+    assert "in arrears" not in page
+    assert "Nothing expires in the next 7 days." in page and "No push apps yet." in page

@@ -32,6 +32,7 @@ def test_trial_count_pack_top_up_and_recharge(live_server, page, screenshot):
     screenshot("captcha-receipt")
     receipt_total = page.get_by_test_id("receipt-total")
     expect(receipt_total).to_have_text("¥2,000.00")
+    expect(page.get_by_text("¥2000.00")).to_have_count(0)  # every figure is grouped
     # Gift credit went first (¥300), so ¥800 cash is left: the ¥1,000 top-up is ¥200 short.
     page.goto(f"{live_server.url}/captcha/")
     page.get_by_test_id("buy-captcha-topup-200k").click()
@@ -64,6 +65,21 @@ def test_trial_count_pack_top_up_and_recharge(live_server, page, screenshot):
     expect(ledger.get_by_text("Recharge", exact=True)).to_have_count(1)
     screenshot("balance")
     page.goto(f"{live_server.url}/orders/")
+    orders = page.get_by_test_id("orders-table")
+    expect(orders.get_by_role("link")).to_have_count(2)
     screenshot("orders")
+    # Filters swap only the table over HTMX, push a bookmarkable URL, and Back undoes them.
+    page.get_by_label("Product").select_option("push")
+    expect(page).to_have_url(
+        f"{live_server.url}/orders/?tab=prepaid&product=push&status=&since=&until="
+    )
+    expect(orders.get_by_text("No orders match.")).to_be_visible()
+    page.go_back()
+    expect(page).to_have_url(f"{live_server.url}/orders/")
+    expect(page.get_by_test_id("orders-table").get_by_role("link")).to_have_count(2)
+
+    page.get_by_test_id("orders-table").get_by_role("link").last.click()
+    expect(page.get_by_test_id("payment-split")).to_contain_text("¥300.00")
+    screenshot("order-detail")
     page.goto(f"{live_server.url}/")
     screenshot("overview")
