@@ -58,6 +58,51 @@ def post_entry(
     return entry
 
 
+def post_entries(*, account: Account, entries: list[dict], at) -> None:
+    """post_entry for many movements of one locked account in one statement (settlement).
+
+    Each dict has kind, cash, gift and optionally bill_line_id and memo; balances run in order.
+    One INSERT ... SELECT FROM unnest(...) instead of an ORM bulk_create: at 100,000 apps a day
+    the ORM's per-row statement building was most of the settlement's time.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("post_entries must run inside the transaction that locked the account")
+    before_available = account.available_balance
+    columns = {
+        "kind": [],
+        "cash": [],
+        "gift": [],
+        "cash_after": [],
+        "gift_after": [],
+        "bill_line": [],
+        "memo": [],
+    }
+    for entry in entries:
+        account.cash_balance += entry.get("cash", ZERO)
+        account.gift_balance += entry.get("gift", ZERO)
+        columns["kind"].append(entry["kind"])
+        columns["cash"].append(entry.get("cash", ZERO))
+        columns["gift"].append(entry.get("gift", ZERO))
+        columns["cash_after"].append(account.cash_balance)
+        columns["gift_after"].append(account.gift_balance)
+        columns["bill_line"].append(entry.get("bill_line_id"))
+        columns["memo"].append(entry.get("memo", ""))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO billing_ledgerentry
+                (account_id, kind, cash_amount, gift_amount, cash_balance_after,
+                 gift_balance_after, bill_line_id, memo, reason, created_at)
+            SELECT %s, k, c, g, ca, ga, b, m, '', %s
+            FROM unnest(%s::text[], %s::numeric[], %s::numeric[], %s::numeric[],
+                        %s::numeric[], %s::bigint[], %s::text[]) AS e(k, c, g, ca, ga, b, m)
+            """,
+            [account.pk, at, *columns.values()],
+        )
+    account.save(update_fields=["cash_balance", "gift_balance"])
+    balance_events.balance_changed(account=account, before_available=before_available)
+
+
 @dataclass(frozen=True)
 class PaymentSplit:
     voucher: Decimal

@@ -7,11 +7,13 @@ re-run, a concurrent run or a run after a crash change nothing that was already 
 import datetime as dt
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, OuterRef
+from django.db.models.functions import TruncDate
+from psycopg.types.json import Jsonb
 
 from billing import policy, pricing
-from billing.days import billing_day, day_start
+from billing.days import BILLING_TZ, billing_day, day_start
 from billing.models import (
     ZERO,
     Account,
@@ -23,7 +25,7 @@ from billing.models import (
     PushDauDaily,
 )
 
-from .ledger import lock_account, post_entry
+from .ledger import lock_account, post_entries, post_entry
 
 
 def push_settlement_through(now: dt.datetime) -> dt.date:
@@ -43,56 +45,140 @@ def unsettled_push_days(*, through_day: dt.date):
             day__lte=through_day,
             app__billing_mode=PushApp.BillingMode.POSTPAID,
             app__postpaid_first_enabled_at__isnull=False,
+            # A trial day before postpaid was enabled is not billed.
+            day__gte=TruncDate("app__postpaid_first_enabled_at", tzinfo=BILLING_TZ),
         )
         .exclude(Exists(settled))
-        .order_by("app_id", "day")
+        .order_by("app__account_id", "app_id", "day")
     )
 
 
+CHUNK = 5_000
+
+
 def settle_push_postpaid(*, now: dt.datetime) -> int:
-    """Settle every due, unsettled app-day in (app, day) order; returns how many were settled."""
+    """Settle every due app-day: set-based, in chunks, one locked transaction per account.
+
+    Reads stream in (account, app, day) order so memory stays flat whatever the number of
+    apps; each account's lines and ledger entries are written in one batch. A crash leaves
+    whole accounts settled or not, and a re-run (or a concurrent run, after the lock) skips
+    what is already billed.
+    """
     through_day = push_settlement_through(now)
+    product = Product.objects.get(code=Product.Code.PUSH)
     settled = 0
-    for report_id, app_id, day in unsettled_push_days(through_day=through_day).values_list(
-        "pk", "app_id", "day"
-    ):
-        app = PushApp.objects.select_related("account").get(pk=app_id)
-        if day < billing_day(app.postpaid_first_enabled_at):
-            continue  # a trial day before postpaid was enabled is not billed
-        settled += settle_app_day(report_id=report_id, now=now)
-    return settled
+    while True:
+        chunk = list(
+            unsettled_push_days(through_day=through_day).values_list(
+                "app__account_id", "app_id", "day", "dau", "app__access_point", "app__charity"
+            )[:CHUNK]
+        )
+        if not chunk:
+            return settled
+        counts = dict(
+            PostpaidBillLine.objects.filter(
+                app_id__in={row[1] for row in chunk}, charged_day_number__isnull=False
+            )
+            .values("app_id")
+            .annotate(days=Count("day", distinct=True))
+            .values_list("app_id", "days")
+        )
+        by_account: dict[int, list] = {}
+        for row in chunk:
+            by_account.setdefault(row[0], []).append(row)
+        for account_id, rows in by_account.items():
+            settled += _settle_account_days(account_id, rows, counts, product=product, now=now)
 
 
-def settle_app_day(*, report_id: int, now: dt.datetime) -> int:
+def _settle_account_days(account_id, rows, counts, *, product, now) -> int:
     with transaction.atomic():
-        report = PushDauDaily.objects.select_related("app").get(pk=report_id)
-        app = report.app
-        account = lock_account(app.account_id)
-        if PostpaidBillLine.objects.filter(app=app, day=report.day, adjusts__isnull=True).exists():
-            return 0
-        charged = pricing.postpaid_day_is_charged(dau=report.dau)
-        # SPEC.md §3: only charged days count; the day billed counts; stops never reset it.
-        day_number = charged_days(app) + 1 if charged else None
-        quote = pricing.push_postpaid_day_quote(
-            region=app.access_point, dau=report.dau, charged_day_number=day_number or 1
+        account = lock_account(account_id)
+        done = set(
+            PostpaidBillLine.objects.filter(
+                app_id__in={row[1] for row in rows},
+                day__in={row[2] for row in rows},
+                adjusts__isnull=True,
+            ).values_list("app_id", "day")
         )
-        amount = ZERO if app.charity else quote.total
-        line = PostpaidBillLine.objects.create(
-            account=account,
-            product=Product.objects.get(code=Product.Code.PUSH),
-            app=app,
-            day=report.day,
-            quantity=report.dau,
-            charged_day_number=day_number,
-            unit_price=quote.lines[0].unit_price,
-            discount_rate=quote.lines[0].discount_rate,
-            amount=amount,
-            breakdown=quote.as_dict()["lines"],
-            created_at=now,
+        lines = []
+        for _account, app_id, day, dau, region, charity in rows:
+            if (app_id, day) in done:
+                continue
+            number = None
+            if pricing.postpaid_day_is_charged(dau=dau):
+                # SPEC.md §3: only charged days count; the day billed counts; never reset.
+                counts[app_id] = number = counts.get(app_id, 0) + 1
+            quote = pricing.push_postpaid_day_quote(
+                region=region, dau=dau, charged_day_number=number or 1
+            )
+            lines.append((app_id, day, dau, number, quote, ZERO if charity else quote.total))
+        if lines:
+            created = _insert_lines(account, product, lines, now=now)
+            charged = [line for line in created if line[3] > 0]
+            if charged:
+                _charge_lines(account, charged, now=now)
+    return len(lines)
+
+
+def _insert_lines(account, product, lines, *, now) -> list[tuple]:
+    """One INSERT for the account's app-days; returns (id, app_id, day, amount) in order."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO billing_postpaidbillline
+                (account_id, product_id, app_id, day, quantity, charged_day_number, unit_price,
+                 discount_rate, amount, debt_amount, breakdown, created_at)
+            SELECT %s, %s, a, d, q, n, u, r, m, 0, b, %s
+            FROM unnest(%s::bigint[], %s::date[], %s::bigint[], %s::int[], %s::numeric[],
+                        %s::numeric[], %s::numeric[], %s::jsonb[])
+                 WITH ORDINALITY AS l(a, d, q, n, u, r, m, b, i)
+            ORDER BY i
+            RETURNING id, app_id, day, amount
+            """,
+            [
+                account.pk,
+                product.pk,
+                now,
+                [line[0] for line in lines],
+                [line[1] for line in lines],
+                [line[2] for line in lines],
+                [line[3] for line in lines],
+                [line[4].lines[0].unit_price for line in lines],
+                [line[4].lines[0].discount_rate for line in lines],
+                [line[5] for line in lines],
+                [Jsonb(line[4].as_dict()["lines"]) for line in lines],
+            ],
         )
-        if amount > 0:
-            charge(account=account, amount=amount, line=line, now=now)
-    return 1
+        return cursor.fetchall()
+
+
+def _charge_lines(account: Account, lines: list[tuple], *, now) -> None:
+    """Gift credit first, then cash; what cash cannot cover is recorded as debt (arrears)."""
+    entries, debts = [], {}
+    gift_left, cash_left = max(account.gift_balance, ZERO), max(account.cash_balance, ZERO)
+    for line_id, _app_id, day, amount in lines:
+        gift = min(gift_left, amount)
+        cash = amount - gift
+        debt = max(cash - cash_left, ZERO)
+        gift_left, cash_left = gift_left - gift, max(cash_left - cash, ZERO)
+        if debt:
+            debts[line_id] = debt
+        entries.append(
+            {
+                "kind": LedgerEntry.Kind.POSTPAID_CHARGE,
+                "cash": -cash,
+                "gift": -gift,
+                "bill_line_id": line_id,
+                "memo": f"Postpaid {day:%Y-%m-%d}",
+            }
+        )
+    post_entries(account=account, entries=entries, at=now)
+    for line_id, debt in debts.items():
+        PostpaidBillLine.objects.filter(pk=line_id).update(debt_amount=debt)
+    if debts:
+        from .arrears import enter_arrears
+
+        enter_arrears(account=account, now=now)
 
 
 def charge(*, account: Account, amount: Decimal, line: PostpaidBillLine, now: dt.datetime) -> None:
