@@ -28,7 +28,7 @@ from billing.models import (
     Voucher,
 )
 from billing.services import accounts as account_services
-from billing.services import ledger
+from billing.services import entitlement, ledger
 
 
 def yuan(amount) -> str:
@@ -281,9 +281,16 @@ class AccountAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Enable CAPTCHA postpaid"), permissions=["change"])
     def enable_captcha_postpaid(self, request, queryset):
-        count = queryset.exclude(captcha_postpaid=Account.CaptchaPostpaid.ON).update(
+        accounts = list(
+            queryset.exclude(captcha_postpaid=Account.CaptchaPostpaid.ON).values_list(
+                "pk", flat=True
+            )
+        )
+        count = Account.objects.filter(pk__in=accounts).update(
             captcha_postpaid=Account.CaptchaPostpaid.ON
         )
+        for account_id in accounts:  # update() sends no post_save: drop cached entitlements
+            entitlement.invalidate(account_id)
         self.message_user(request, _("Postpaid enabled for %d accounts.") % count)
 
 

@@ -10,8 +10,7 @@ import hmac
 import secrets
 import time
 
-from django.core.cache import cache
-
+from billing import hot_store
 from billing.models import ApiKey
 
 MAX_SKEW_SECONDS = 300
@@ -34,8 +33,8 @@ def new_key_pair() -> tuple[str, str]:
 
 def _key(secret_id: str) -> tuple[int, str] | None:
     """(account_id, secret_key) of a live key; cached, and dropped from the cache on revoke."""
-    cache_key = f"apikey:{secret_id}"
-    found = cache.get(cache_key)
+    cache_key = hot_store.key("apikey", secret_id)
+    found = hot_store.get_json(cache_key)
     if found is None:
         row = (
             ApiKey.objects.filter(secret_id=secret_id, revoked_at__isnull=True)
@@ -43,35 +42,54 @@ def _key(secret_id: str) -> tuple[int, str] | None:
             .first()
         )
         found = list(row) if row else []
-        cache.set(cache_key, found, 60)
+        hot_store.set_json(cache_key, found, 60)
     return tuple(found) if found else None
 
 
 def forget_key(secret_id: str) -> None:
-    cache.delete(f"apikey:{secret_id}")
+    hot_store.delete(hot_store.key("apikey", secret_id))
 
 
 def authenticate(request) -> int:
     """The account id the request is signed for, or ApiError."""
-    secret_id = request.headers.get("X-Secret-Id", "")
-    signature = request.headers.get("X-Signature", "")
+    return verify(
+        method=request.method,
+        path=request.path,
+        secret_id=request.headers.get("X-Secret-Id", ""),
+        timestamp=request.headers.get("X-Timestamp", ""),
+        signature=request.headers.get("X-Signature", ""),
+        body=request.body,
+    )
+
+
+def verify(
+    *, method: str, path: str, secret_id: str, timestamp: str, signature: str, body: bytes
+) -> int:
+    key = _key(secret_id) if secret_id else None
+    check_signature(
+        key=key, method=method, path=path, timestamp=timestamp, signature=signature, body=body
+    )
+    return key[0]
+
+
+def check_signature(
+    *,
+    key: tuple[int, str] | None,
+    method: str,
+    path: str,
+    timestamp: str,
+    signature: str,
+    body: bytes,
+) -> None:
+    """ApiError unless the request is fresh and signed with the key's secret."""
     try:
-        timestamp = int(request.headers.get("X-Timestamp", ""))
+        timestamp = int(timestamp)
     except ValueError:
         raise ApiError(401, "AuthFailure.MissingTimestamp", "X-Timestamp is required") from None
     if abs(time.time() - timestamp) > MAX_SKEW_SECONDS:
         raise ApiError(401, "AuthFailure.RequestExpired", "the request is older than 5 minutes")
-    key = _key(secret_id) if secret_id else None
     if key is None:
         raise ApiError(401, "AuthFailure.SecretIdNotFound", "unknown or revoked SecretId")
-    account_id, secret_key = key
-    expected = sign(
-        secret_key=secret_key,
-        method=request.method,
-        path=request.path,
-        timestamp=timestamp,
-        body=request.body,
-    )
+    expected = sign(secret_key=key[1], method=method, path=path, timestamp=timestamp, body=body)
     if not hmac.compare_digest(expected, signature):
         raise ApiError(401, "AuthFailure.SignatureFailure", "the signature does not match")
-    return account_id

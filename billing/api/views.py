@@ -4,7 +4,7 @@ import datetime as dt
 import json
 from functools import wraps
 
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -67,6 +67,9 @@ def _own(model, account_id: int, **lookup):
 @require_http_methods(["GET"])
 @signed
 def captcha_entitlement(request, account_id: int, app_id: int):
+    cached = entitlement.cached_answer(account_id, entitlement.CAPTCHA, app_id)
+    if cached is not None:
+        return HttpResponse(cached, content_type="application/json")
     app = _own(CaptchaApp, account_id, captcha_app_id=app_id)
     return JsonResponse(entitlement.captcha_entitlement(app=app))
 
@@ -74,6 +77,9 @@ def captcha_entitlement(request, account_id: int, app_id: int):
 @require_http_methods(["GET"])
 @signed
 def push_service(request, account_id: int, access_id: str):
+    cached = entitlement.cached_answer(account_id, entitlement.PUSH, access_id)
+    if cached is not None:
+        return HttpResponse(cached, content_type="application/json")
     app = _own(PushApp, account_id, access_id=access_id)
     return JsonResponse(entitlement.push_service(app=app))
 

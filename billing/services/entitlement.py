@@ -1,38 +1,72 @@
 """May the service be used right now? Hot paths, served from the cache (Redis).
 
-Every cached answer is keyed by the account's entitlement version; any change to the account's
-packs, apps, subscriptions or balance bumps the version, so a stale answer is never served.
+Answers are cached under the account's entitlement version and the app's public id (CAPTCHA app
+ID or push Access ID). Any change to the account's packs, apps, subscriptions or balance bumps
+the version, so a stale answer is never served; an answer that time alone will change (a pack
+expiring, the 24-hour arrears grace ending) is cached only until that moment.
+
+The version is bumped at once (so the writer's own transaction reads its change) and again when
+the transaction commits: a reader that computed from the old rows between the two bumps stored
+its answer under a version nobody asks for any more.
+
+billing/api/fast.py answers entitlement requests from these keys without Django's request
+machinery; on a miss it hands the request to the Django view, which computes and stores.
 """
 
-from django.core.cache import cache
-from django.db.models import F, Sum
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import F, Min, Sum
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from billing import policy
+from billing import hot_store, policy
 from billing.models import Account, CaptchaApp, CaptchaPack, PushApp, PushSubscription
 
 TTL = 300
+CAPTCHA, PUSH = "captcha", "push"
 
 
 def _version_key(account_id: int) -> str:
-    return f"ent:v:{account_id}"
+    return hot_store.key("ent", "v", account_id)
+
+
+def _bump(account_id: int) -> None:
+    hot_store.incr(_version_key(account_id))
 
 
 def invalidate(account_id: int) -> None:
-    key = _version_key(account_id)
-    cache.add(key, 0, timeout=None)
-    cache.incr(key)
+    _bump(account_id)
+    transaction.on_commit(lambda: _bump(account_id))
 
 
-def _cached(account_id: int, name: str, compute):
-    version = cache.get(_version_key(account_id), 0)
-    key = f"ent:{account_id}:{version}:{name}"
-    answer = cache.get(key)
+def _answer_key(account_id: int, version: int, product: str, public_id) -> str:
+    return hot_store.key("ent", account_id, version, product, public_id)
+
+
+def cached_answer(account_id: int, product: str, public_id) -> bytes | None:
+    """The cached answer (JSON) for this account's app, or None. Two Redis reads, no database.
+
+    An answer is only ever stored after the app was found to be this account's, so a hit also
+    proves ownership.
+    """
+    version = hot_store.get_int(_version_key(account_id))
+    return hot_store.get_raw(_answer_key(account_id, version, product, public_id))
+
+
+def _answer(account_id: int, product: str, public_id, compute) -> dict:
+    version = hot_store.get_int(_version_key(account_id))
+    key = _answer_key(account_id, version, product, public_id)
+    answer = hot_store.get_json(key)
     if answer is None:
-        answer = compute()
-        cache.set(key, answer, TTL)
+        now = timezone.now()
+        answer, changes_at = compute(now)
+        timeout = TTL
+        if changes_at is not None:
+            timeout = max(0, min(TTL, int((changes_at - now).total_seconds())))
+        if timeout:
+            hot_store.set_json(key, answer, timeout)
     return answer
 
 
@@ -58,34 +92,38 @@ def captcha_is_stopped_for_arrears(account: Account, *, now) -> bool:
 
 
 def captcha_entitlement(*, app: CaptchaApp) -> dict:
-    def compute():
-        now = timezone.now()
+    def compute(now: dt.datetime):
         account = Account.objects.get(pk=app.account_id)
-        remaining = (
-            CaptchaPack.objects.filter(
-                account=account, refunded_at__isnull=True, expires_at__gt=now, used__lt=F("size")
-            ).aggregate(left=Sum(F("size") - F("used")))["left"]
-            or 0
-        )
+        live = CaptchaPack.objects.filter(
+            account=account, refunded_at__isnull=True, expires_at__gt=now, used__lt=F("size")
+        ).aggregate(left=Sum(F("size") - F("used")), first_expiry=Min("expires_at"))
+        remaining = live["left"] or 0
         postpaid = (
             account.captcha_postpaid == Account.CaptchaPostpaid.ON
             and not captcha_is_stopped_for_arrears(account, now=now)
         )
+        # Time alone changes the answer when a live pack expires or the arrears grace ends.
+        changes = [live["first_expiry"]]
+        if postpaid and account.arrears_since is not None and not account.big_customer:
+            changes.append(account.arrears_since + policy.ARREARS_GRACE)
+        changes_at = min((moment for moment in changes if moment is not None), default=None)
         active = remaining > 0 or postpaid
-        return {
+        answer = {
             "app_id": app.captcha_app_id,
             "service": "active" if active else "stopped",
             "source": "packs" if remaining > 0 else ("postpaid" if postpaid else None),
             "remaining": remaining,
         }
+        return answer, changes_at
 
-    return _cached(app.account_id, f"captcha:{app.pk}", compute)
+    return _answer(app.account_id, CAPTCHA, app.captcha_app_id, compute)
 
 
 def push_service(*, app: PushApp) -> dict:
-    def compute():
+    # Push state changes only through saves (billing run, purchases, refunds): no time bound.
+    def compute(now: dt.datetime):
         fresh = PushApp.objects.get(pk=app.pk)
-        return {
+        answer = {
             "access_id": fresh.access_id,
             "state": fresh.state,
             "push_allowed": fresh.state == PushApp.State.ACTIVE,
@@ -93,5 +131,6 @@ def push_service(*, app: PushApp) -> dict:
             "registration_allowed": fresh.state != PushApp.State.DESTROYED,
             "throttled": fresh.throttled,
         }
+        return answer, None
 
-    return _cached(app.account_id, f"push:{app.pk}", compute)
+    return _answer(app.account_id, PUSH, app.access_id, compute)
