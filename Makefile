@@ -13,4 +13,4 @@ messages:  ## refresh the translation catalogues after changing strings
 	.venv/bin/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles
 
 bench:  ## issue 6 speed figures (a benchmark, not a test): ingestion, entitlement, settlement
-	@bash -c 'source scripts/lib.sh && ensure_venv && ensure_postgres && ensure_redis && "$$PY" -m bench.run'
+	@bash -c 'source scripts/lib.sh && ensure_venv && apt_install wrk && ensure_postgres && ensure_redis && "$$PY" -m bench.run'

@@ -91,17 +91,29 @@ def captcha_is_stopped_for_arrears(account: Account, *, now) -> bool:
     )
 
 
+def _live_packs(account: Account, *, now) -> dict:
+    return CaptchaPack.objects.filter(
+        account=account, refunded_at__isnull=True, expires_at__gt=now, used__lt=F("size")
+    ).aggregate(left=Sum(F("size") - F("used")), first_expiry=Min("expires_at"))
+
+
+def captcha_postpaid_usable(account: Account, *, now) -> bool:
+    return account.captcha_postpaid == Account.CaptchaPostpaid.ON and not (
+        captcha_is_stopped_for_arrears(account, now=now)
+    )
+
+
+def captcha_service_active(account: Account, *, now) -> bool:
+    """Uncached: counts left in a live pack, or postpaid overage allowed."""
+    return bool(_live_packs(account, now=now)["left"]) or captcha_postpaid_usable(account, now=now)
+
+
 def captcha_entitlement(*, app: CaptchaApp) -> dict:
     def compute(now: dt.datetime):
         account = Account.objects.get(pk=app.account_id)
-        live = CaptchaPack.objects.filter(
-            account=account, refunded_at__isnull=True, expires_at__gt=now, used__lt=F("size")
-        ).aggregate(left=Sum(F("size") - F("used")), first_expiry=Min("expires_at"))
+        live = _live_packs(account, now=now)
         remaining = live["left"] or 0
-        postpaid = (
-            account.captcha_postpaid == Account.CaptchaPostpaid.ON
-            and not captcha_is_stopped_for_arrears(account, now=now)
-        )
+        postpaid = captcha_postpaid_usable(account, now=now)
         # Time alone changes the answer when a live pack expires or the arrears grace ends.
         changes = [live["first_expiry"]]
         if postpaid and account.arrears_since is not None and not account.big_customer:

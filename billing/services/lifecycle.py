@@ -18,6 +18,7 @@ from billing.selectors import Acting
 
 from . import push
 from .arrears import enforce_arrears
+from .captcha_lifecycle import run_captcha_pack_rules
 from .resources import delete_resource_data
 from .settlement import settle_captcha_overage, settle_push_adjustments, settle_push_postpaid
 from .trial import run_capacity_rules, run_trial_rules
@@ -38,6 +39,8 @@ class RunReport:
     trial_resumed: int = 0
     trial_reclaimed: int = 0
     over_capacity: int = 0
+    captcha_reminders: int = 0
+    captcha_stopped: int = 0
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -53,6 +56,8 @@ def run_due_jobs(*, now: dt.datetime) -> RunReport:
     for name, count in run_trial_rules(now=now).items():
         setattr(report, name, count)
     report.over_capacity = run_capacity_rules(now=now)
+    for name, count in run_captcha_pack_rules(now=now).items():
+        setattr(report, name, count)
     return report
 
 

@@ -94,7 +94,7 @@ def ingest_verifications(*, account: Account, events, now: dt.datetime) -> Inges
             for day, count in sorted(new_by_day.items()):
                 taken = _consume_packs(locked, count, now=now)
                 rest = count - taken
-                over = rest if _postpaid_usable(locked, now=now) else 0
+                over = rest if entitlement.captcha_postpaid_usable(locked, now=now) else 0
                 from_packs, overage, refused = (
                     from_packs + taken,
                     overage + over,
@@ -107,17 +107,16 @@ def ingest_verifications(*, account: Account, events, now: dt.datetime) -> Inges
                     account=locked,
                     subject=locked,
                     day=billing_day(now),
-                    context={"stopped_at": now, "reason": "packs used up or expired"},
+                    context={
+                        "stopped_at": now,
+                        "reason": "packs_used_up"
+                        if locked.packs.exclude(kind="trial").exists()
+                        else "trial_ended",
+                    },
                 )
             _check_usage_alert(locked, now=now)
             entitlement.invalidate(locked.pk)
     return IngestResult(len(parsed), len(parsed) - fresh, from_packs, overage, refused)
-
-
-def _postpaid_usable(account: Account, *, now) -> bool:
-    return account.captcha_postpaid == Account.CaptchaPostpaid.ON and not (
-        entitlement.captcha_is_stopped_for_arrears(account, now=now)
-    )
 
 
 def _consume_packs(account: Account, count: int, *, now) -> int:

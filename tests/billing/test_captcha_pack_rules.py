@@ -1,0 +1,94 @@
+"""CAPTCHA packs over time in the billing run: expiry reminders and the stop expiry causes."""
+
+import datetime as dt
+
+import pytest
+
+from billing import roles
+from billing.days import BILLING_TZ
+from billing.models import Account, CaptchaPack, PackSku
+from billing.selectors import Acting
+from billing.services import captcha, entitlement
+from billing.services.lifecycle import run_due_jobs
+from notifications.models import Notice
+from tests.factories import AccountFactory, fund
+
+pytestmark = pytest.mark.django_db
+
+
+def at(day: str, hour: int = 9) -> dt.datetime:
+    return dt.datetime.fromisoformat(day).replace(hour=hour, tzinfo=BILLING_TZ)
+
+
+def owner(account):
+    return Acting(account=account, role=roles.OWNER)
+
+
+def trial_claimed_on(day: str) -> CaptchaPack:
+    account = AccountFactory()
+    return captcha.claim_trial(acting=owner(account), now=at(day, 10))
+
+
+def sent(kind, **filters):
+    return list(Notice.objects.filter(kind=kind, **filters).order_by("day"))
+
+
+def test_reminders_3_and_1_days_before_a_pack_expires_once_each_however_often_the_run_runs():
+    pack = trial_claimed_on("2026-11-01")  # expires 2026-11-08 10:00 (UTC+8)
+    for day in range(1, 12):
+        for hour in (0, 9, 23):
+            run_due_jobs(now=at(f"2026-11-{day:02d}", hour))
+    reminders = sent("captcha_pack_expiry_reminder")
+    assert [(n.day.isoformat(), n.context["days_left"]) for n in reminders] == [
+        ("2026-11-05", 3),
+        ("2026-11-07", 1),
+    ]
+    assert all(n.subject_id == pack.pk for n in reminders)
+    assert reminders[0].context["pack_size"] == 20_000
+
+
+def test_no_reminder_for_a_used_up_or_refunded_pack():
+    used = trial_claimed_on("2026-11-01")
+    CaptchaPack.objects.filter(pk=used.pk).update(used=used.size)
+    refunded = trial_claimed_on("2026-11-01")
+    CaptchaPack.objects.filter(pk=refunded.pk).update(refunded_at=at("2026-11-02"))
+    for day in range(1, 9):
+        run_due_jobs(now=at(f"2026-11-{day:02d}"))
+    assert sent("captcha_pack_expiry_reminder") == []
+
+
+def test_the_trial_expiring_stops_the_service_and_says_so_once():
+    pack = trial_claimed_on("2026-11-01")
+    account = pack.account
+    run_due_jobs(now=at("2026-11-08", 9))  # an hour before expiry: still active
+    assert entitlement.captcha_service_active(account, now=at("2026-11-08", 9))
+    assert sent("captcha_service_stopped") == []
+    for day, hour in [("2026-11-08", 11), ("2026-11-08", 23), ("2026-11-09", 6), ("2026-11-12", 9)]:
+        run_due_jobs(now=at(day, hour))
+    [stop] = sent("captcha_service_stopped")
+    assert stop.day == dt.date(2026, 11, 8) and stop.context["reason"] == "trial_ended"
+    assert not entitlement.captcha_service_active(account, now=at("2026-11-09"))
+
+
+def test_expiry_with_postpaid_on_or_another_live_pack_does_not_stop_the_service():
+    with_postpaid = trial_claimed_on("2026-11-01")
+    Account.objects.filter(pk=with_postpaid.account_id).update(
+        captcha_postpaid=Account.CaptchaPostpaid.ON
+    )
+    with_pack = trial_claimed_on("2026-11-01")
+    account = fund(with_pack.account, cash="2000")
+    captcha.buy_pack(
+        acting=owner(account),
+        user=account.owner,
+        sku=PackSku.objects.get(code="captcha-count-1m"),
+        idempotency_key="k",
+    )
+    run_due_jobs(now=at("2026-11-09"))
+    assert sent("captcha_service_stopped") == []
+
+
+def test_a_pack_used_up_before_it_expired_is_not_told_again_at_expiry():
+    pack = trial_claimed_on("2026-11-01")
+    CaptchaPack.objects.filter(pk=pack.pk).update(used=pack.size)
+    run_due_jobs(now=at("2026-11-09"))
+    assert sent("captcha_service_stopped") == []
