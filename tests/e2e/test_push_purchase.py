@@ -79,6 +79,7 @@ def test_create_buy_upgrade_and_auto_renew(live_server, page, screenshot):
 
     # Live price: it follows the capacity and the duration without a page load.
     row.get_by_test_id("buy-prepaid").click()
+    page.wait_for_load_state()  # htmx must be listening before the form is typed into
     expect(page.get_by_role("heading", name="Buy prepaid service")).to_be_visible()
     total = page.get_by_test_id("preview-total")
     expect(total).to_have_text("¥400.00")
@@ -123,6 +124,7 @@ def test_create_buy_upgrade_and_auto_renew(live_server, page, screenshot):
     expect(row.get_by_test_id("throttled")).to_contain_text("pushes are slowed")
     screenshot("push-list-over-capacity")
     row.get_by_role("link", name="Upgrade", exact=True).click()
+    page.wait_for_load_state()  # htmx must be listening before the form is typed into
     expect(page.get_by_test_id("current-capacity")).to_contain_text("10万")
     page.get_by_test_id("capacity").fill("20")
     expect(page.get_by_test_id("preview-formula")).to_contain_text("(¥8,000.00 − ¥4,000.00) ×")
