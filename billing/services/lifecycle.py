@@ -91,7 +91,13 @@ def run_prepaid_lifecycle(*, now: dt.datetime, report: RunReport) -> None:
             continue
         if day_number < 0 or subscription.expires_at > now:
             continue
-        if day_number == 0 and subscription.auto_renew and _auto_renew(subscription, now):
+        # Tried on every run until the day-8 stop, not only on the expiry day: a late run, or a
+        # recharge after a failed attempt, still renews (from the old expiry, without a gap).
+        if (
+            day_number < policy.PUSH_STOP_DAY_AFTER_EXPIRY
+            and subscription.auto_renew
+            and _auto_renew(subscription, now)
+        ):
             report.renewed += 1
             continue
         if day_number in policy.PUSH_EXPIRY_NOTICE_DAYS_AFTER:

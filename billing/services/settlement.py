@@ -70,29 +70,45 @@ def settle_push_postpaid(*, now: dt.datetime) -> int:
     while True:
         chunk = list(
             unsettled_push_days(through_day=through_day).values_list(
-                "app__account_id", "app_id", "day", "dau", "app__access_point", "app__charity"
+                "app__account_id",
+                "app_id",
+                "day",
+                "dau",
+                "app__access_point",
+                "app__charity",
+                "app__state",
+                "app__stopped_at",
             )[:CHUNK]
         )
         if not chunk:
             return settled
+        by_account: dict[int, list] = {}
+        for row in chunk:
+            by_account.setdefault(row[0], []).append(row)
+        for account_id, rows in by_account.items():
+            settled += _settle_account_days(account_id, rows, product=product, now=now)
+
+
+def _stopped_all_day(state: str, stopped_at, day: dt.date) -> bool:
+    """Still stopped, and already stopped when the day began: nothing of it was usable."""
+    return (
+        state == PushApp.State.STOPPED and stopped_at is not None and (stopped_at <= day_start(day))
+    )
+
+
+def _settle_account_days(account_id, rows, *, product, now) -> int:
+    with transaction.atomic():
+        account = lock_account(account_id)
+        # Loyalty day counts are read under the lock: an overlapping run may have billed some
+        # of these apps' days since the chunk was read.
         counts = dict(
             PostpaidBillLine.objects.filter(
-                app_id__in={row[1] for row in chunk}, charged_day_number__isnull=False
+                app_id__in={row[1] for row in rows}, charged_day_number__isnull=False
             )
             .values("app_id")
             .annotate(days=Count("day", distinct=True))
             .values_list("app_id", "days")
         )
-        by_account: dict[int, list] = {}
-        for row in chunk:
-            by_account.setdefault(row[0], []).append(row)
-        for account_id, rows in by_account.items():
-            settled += _settle_account_days(account_id, rows, counts, product=product, now=now)
-
-
-def _settle_account_days(account_id, rows, counts, *, product, now) -> int:
-    with transaction.atomic():
-        account = lock_account(account_id)
         done = set(
             PostpaidBillLine.objects.filter(
                 app_id__in={row[1] for row in rows},
@@ -101,17 +117,26 @@ def _settle_account_days(account_id, rows, counts, *, product, now) -> int:
             ).values_list("app_id", "day")
         )
         lines = []
-        for _account, app_id, day, dau, region, charity in rows:
+        for _account, app_id, day, dau, region, charity, state, stopped_at in rows:
             if (app_id, day) in done:
+                continue
+            quote = pricing.push_postpaid_day_quote(region=region, dau=dau, charged_day_number=1)
+            breakdown = quote.as_dict()["lines"]
+            if _stopped_all_day(state, stopped_at, day):
+                # A day wholly inside a stop (arrears) is not charged and not counted.
+                breakdown = [{"label": "Service stopped all day: not charged", "subtotal": "0"}]
+                lines.append((app_id, day, dau, None, quote, ZERO, breakdown))
                 continue
             number = None
             if pricing.postpaid_day_is_charged(dau=dau):
                 # SPEC.md §3: only charged days count; the day billed counts; never reset.
                 counts[app_id] = number = counts.get(app_id, 0) + 1
-            quote = pricing.push_postpaid_day_quote(
-                region=region, dau=dau, charged_day_number=number or 1
-            )
-            lines.append((app_id, day, dau, number, quote, ZERO if charity else quote.total))
+                quote = pricing.push_postpaid_day_quote(
+                    region=region, dau=dau, charged_day_number=number
+                )
+                breakdown = quote.as_dict()["lines"]
+            amount = ZERO if charity else quote.total
+            lines.append((app_id, day, dau, number, quote, amount, breakdown))
         if lines:
             created = _insert_lines(account, product, lines, now=now)
             charged = [line for line in created if line[3] > 0]
@@ -146,7 +171,7 @@ def _insert_lines(account, product, lines, *, now) -> list[tuple]:
                 [line[4].lines[0].unit_price for line in lines],
                 [line[4].lines[0].discount_rate for line in lines],
                 [line[5] for line in lines],
-                [Jsonb(line[4].as_dict()["lines"]) for line in lines],
+                [Jsonb(line[6]) for line in lines],
             ],
         )
         return cursor.fetchall()

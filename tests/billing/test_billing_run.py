@@ -14,6 +14,7 @@ from billing import roles
 from billing.days import BILLING_TZ
 from billing.models import (
     LedgerEntry,
+    Order,
     PostpaidBillLine,
     Product,
     PushApp,
@@ -140,6 +141,26 @@ def test_arrears_then_stop_after_24_hours_then_a_recharge_resumes():
     assert (app.state, account.arrears_since) == ("active", None)
 
 
+def test_days_wholly_inside_an_arrears_stop_are_not_charged_nor_counted():
+    account = fund(AccountFactory(), cash="100")
+    app = postpaid_app(account)
+    report(app, "2026-11-01", 70_000)  # day 1: ¥224, ¥124 of it debt
+    run_due_jobs(now=at("2026-11-02"))
+    run_due_jobs(now=at("2026-11-03", 6, 31))  # stopped 2026-11-03 06:31
+    report(app, "2026-11-03", 5_000)  # stopped part of the day only: charged, day 2
+    report(app, "2026-11-04", 5_000)  # stopped all day: not charged
+    run_due_jobs(now=at("2026-11-05"))
+    lines = {line.day.day: line for line in PostpaidBillLine.objects.filter(app=app)}
+    assert (lines[3].charged_day_number, lines[3].amount) == (2, Decimal("32.00"))
+    assert (lines[4].charged_day_number, lines[4].amount) == (None, Decimal("0.00"))
+    assert "stopped all day" in lines[4].breakdown[0]["label"]
+    ledger.recharge(account=account, amount=Decimal("500.00"), provider_reference="R2")
+    report(app, "2026-11-05", 5_000)
+    run_due_jobs(now=at("2026-11-06"))
+    line = PostpaidBillLine.objects.get(app=app, day="2026-11-05")
+    assert (line.charged_day_number, line.amount) == (3, Decimal("32.00"))
+
+
 def test_arrears_reclaimed_seven_days_after_the_stop():
     account = fund(AccountFactory(), cash="10")
     app = postpaid_app(account)
@@ -219,6 +240,23 @@ def test_auto_renew_on_the_expiry_day_starts_at_the_old_expiry():
     assert subscription.expires_at == at("2027-01-01", 10, 0)
     assert account.cash_balance == Decimal("0.00")
     assert notices("push_expired") == 0
+
+
+def test_a_failed_auto_renewal_is_retried_after_a_recharge_until_the_stop():
+    account = fund(AccountFactory(), cash="800")
+    _app, subscription = prepaid(account, auto_renew=True)  # balance now 0
+    run_due_jobs(now=at("2026-12-01", 11))  # day 0: not enough balance
+    subscription.refresh_from_db()
+    assert subscription.expires_at == at("2026-12-01", 10, 0)
+    assert notices("push_expired") == 1
+    ledger.recharge(account=account, amount=Decimal("800.00"), provider_reference="R3")
+    run_due_jobs(now=at("2026-12-03", 11))  # day 2
+    run_due_jobs(now=at("2026-12-03", 12))
+    subscription.refresh_from_db()
+    account.refresh_from_db()
+    assert subscription.expires_at == at("2027-01-01", 10, 0)  # from the old expiry
+    assert account.cash_balance == Decimal("0.00")
+    assert Order.objects.filter(account=account, kind="renewal").count() == 1
 
 
 def test_failed_auto_renewal_of_a_big_customer_is_advanced_by_the_platform():

@@ -396,16 +396,6 @@ def test_a_purchase_racing_a_settlement_never_overdraws_or_loses_a_charge(buy, p
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "settlement.settle_push_postpaid reads each chunk's loyalty day counts (`counts`) "
-        "before taking the account lock; an overlapping run whose chunk starts later than the "
-        "first run's commits days the first run settled meanwhile with stale counts, so the "
-        "next day gets a repeated charged_day_number (179 instead of 181) and misses the 80% "
-        "loyalty discount"
-    ),
-)
 def test_overlapping_runs_number_loyalty_days_from_committed_lines(monkeypatch):
     """Two overlapping billing runs (a slow run and the next beat) with chunks that do not
     line up: the days the first run commits while the second waits for the account lock must
@@ -477,15 +467,6 @@ def test_overlapping_runs_number_loyalty_days_from_committed_lines(monkeypatch):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "lifecycle.run_prepaid_lifecycle auto-renews only when a run falls on the expiry day "
-        "(day_number == 0) after the expiry instant; a subscription expiring late in the day "
-        "(e.g. 23:58) whose next run is at 00:00 the day after is never auto-renewed, though "
-        "run_due_jobs is documented to tolerate late runs"
-    ),
-)
 def test_a_late_run_still_auto_renews_a_subscription_that_expired_late_on_its_expiry_day():
     account = fund(AccountFactory(), cash="1600")
     app = PushAppFactory(account=account, access_point="guangzhou")
