@@ -66,6 +66,16 @@ def notify(
     return notice
 
 
+EVENT_STATUS = {
+    RefundTicketEvent.Action.SUBMITTED: RefundTicket.Status.SUBMITTED,
+    RefundTicketEvent.Action.REVIEW_STARTED: RefundTicket.Status.UNDER_REVIEW,
+    RefundTicketEvent.Action.APPROVED: RefundTicket.Status.APPROVED,
+    RefundTicketEvent.Action.REFUNDED: RefundTicket.Status.REFUNDED,
+    RefundTicketEvent.Action.REJECTED: RefundTicket.Status.REJECTED,
+    RefundTicketEvent.Action.WITHDRAWN: RefundTicket.Status.WITHDRAWN,
+}
+
+
 def describe_subject(subject) -> dict:
     """What every message about this subject shows, frozen when the notice is created."""
     if isinstance(subject, PushApp):
@@ -83,8 +93,12 @@ def describe_subject(subject) -> dict:
             "pack_expires_at": subject.expires_at,
         }
     if isinstance(subject, RefundTicketEvent):
-        # Each status change is its own subject, so every change is told once (SPEC.md §3).
-        return describe_subject(subject.ticket)
+        # Each status change is its own subject, so every change is told once (SPEC.md §3),
+        # and each tells the status it moved to, not the ticket's status by the time it is sent.
+        return {
+            **describe_subject(subject.ticket),
+            "ticket_status": EVENT_STATUS.get(subject.action, subject.ticket.status),
+        }
     if isinstance(subject, RefundTicket):
         order = subject.order
         return {

@@ -159,10 +159,11 @@ def _push_eligibility(order: Order, now: dt.datetime) -> Eligibility:
         ),
     )
     if all(check.passed for check in five_day):
+        orders = (order, *_ended_with(order, now))
         refund = pricing.five_day_refund(
-            paid_cash=order.cash_amount,
-            paid_gift=order.gift_amount,
-            paid_voucher=order.voucher_amount,
+            paid_cash=sum((o.cash_amount for o in orders), ZERO),
+            paid_gift=sum((o.gift_amount for o in orders), ZERO),
+            paid_voucher=sum((o.voucher_amount for o in orders), ZERO),
         )
         return Eligibility(
             RefundTicket.Kind.FIVE_DAY,
@@ -170,13 +171,43 @@ def _push_eligibility(order: Order, now: dt.datetime) -> Eligibility:
             amount=refund.amount,
             cash=refund.cash,
             gift=refund.gift,
-            orders=(order,),
+            orders=orders,
             calculation=(
                 _("Five-day no-reason refund: everything paid except vouchers, %(paid)s.")
                 % {"paid": _yuan(refund.paid)},
+                *(
+                    _("Includes order %(number)s (%(kind)s), which ends with it: %(paid)s.")
+                    % {
+                        "number": other.number,
+                        "kind": other.get_kind_display(),
+                        "paid": _yuan(other.cash_amount + other.gift_amount),
+                    }
+                    for other in orders[1:]
+                ),
             ),
         )
     return _normal_refund(order, subscription, now, checks=(active, *five_day))
+
+
+def _ended_with(order: Order, now: dt.datetime) -> list[Order]:
+    """Orders a five-day refund of `order` makes worthless, so they come back with it.
+
+    Refunding a running period ends the subscription: the upgrades bought since and the
+    renewals not yet started would otherwise be paid for nothing. A not-started renewal refunded
+    on its own only shortens the subscription, so nothing else ends with it.
+    """
+    if order.kind == Order.Kind.RENEWAL and order.period_start > now:
+        return []
+    upgrades = Order.objects.filter(
+        app=order.app,
+        kind=Order.Kind.UPGRADE,
+        status=Order.Status.PAID,
+        created_at__gte=order.created_at,
+    ).order_by("created_at")
+    not_started = [
+        o for o in _period_orders(order.app) if o.period_start > now and o.pk != order.pk
+    ]
+    return [*upgrades, *not_started]
 
 
 def _normal_refund(order, subscription, now, *, checks) -> Eligibility:

@@ -112,6 +112,68 @@ def test_normal_refund_covers_not_yet_started_renewals_in_gift_cash_proportion()
     assert eligibility.gift == Decimal("333.33")  # 400 of 1600 paid was gift
 
 
+def test_five_day_refund_of_a_running_period_returns_its_upgrade_and_unstarted_renewal_too():
+    """The refund ends the subscription, so what was paid on top of it must not be lost."""
+    account = fund(AccountFactory(), cash="3000", gift="200")
+    order = buy_push(account)  # ¥800: gift 200 + cash 600, 1万 for one month
+    subscription = PushSubscription.objects.get(original_order=order)
+    with time_machine.travel(START + dt.timedelta(days=1), tick=False):
+        upgrade = push.upgrade(
+            acting=owner(account),
+            user=account.owner,
+            subscription=subscription,
+            to_capacity_wan=2,
+            idempotency_key="up",
+        ).order
+        subscription.refresh_from_db()
+        renewal = push.renew(
+            acting=owner(account),
+            user=account.owner,
+            subscription=subscription,
+            months=1,
+            idempotency_key="renew",
+        ).order
+    paid = sum(o.cash_amount + o.gift_amount for o in (order, upgrade, renewal))
+    day3 = START + dt.timedelta(days=3)
+    eligibility = refunds.refund_eligibility(order=order, now=day3)
+    assert eligibility.kind == RefundTicket.Kind.FIVE_DAY
+    assert {o.pk for o in eligibility.orders} == {order.pk, upgrade.pk, renewal.pk}
+    assert eligibility.amount == paid and eligibility.gift == Decimal("200.00")
+    assert any(upgrade.number in line for line in eligibility.calculation)
+    with time_machine.travel(day3, tick=False):
+        ticket = refunds.request_refund(
+            acting=owner(account), user=account.owner, order=order, reason="changed plans"
+        )
+    refunds.approve(ticket=ticket, by=UserFactory(is_staff=True), now=day3)
+    account.refresh_from_db()
+    assert (account.cash_balance, account.gift_balance) == (Decimal("3000.00"), Decimal("200.00"))
+    assert set(
+        Order.objects.filter(pk__in=[order.pk, upgrade.pk, renewal.pk]).values_list(
+            "status", flat=True
+        )
+    ) == {Order.Status.REFUNDED}
+    told = Notice.objects.filter(kind="refund_ticket_update").order_by("created_at", "id")
+    assert [n.context["ticket_status"] for n in told] == ["submitted", "approved", "refunded"]
+
+
+def test_five_day_refund_of_an_unstarted_renewal_returns_only_it():
+    account = fund(AccountFactory(), cash="1600")
+    order = buy_push(account)
+    subscription = PushSubscription.objects.get(original_order=order)
+    with time_machine.travel(START + dt.timedelta(days=1), tick=False):
+        renewal = push.renew(
+            acting=owner(account),
+            user=account.owner,
+            subscription=subscription,
+            months=1,
+            idempotency_key="renew",
+        ).order
+    eligibility = refunds.refund_eligibility(order=renewal, now=START + dt.timedelta(days=2))
+    assert eligibility.kind == RefundTicket.Kind.FIVE_DAY
+    assert [o.pk for o in eligibility.orders] == [renewal.pk]
+    assert eligibility.amount == Decimal("800.00")
+
+
 def test_captcha_pack_refund_only_within_5_days_and_unused():
     account = fund(AccountFactory(), cash="5000")
     with time_machine.travel(START, tick=False):
