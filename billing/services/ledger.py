@@ -170,6 +170,14 @@ def adjust_balance(
         existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
         if existing:
             return existing
+        if cash < 0 and locked.cash_balance + cash < 0:
+            # A debit takes back at most what the account holds; debt comes only from postpaid
+            # charges and big-customer advances, which have their own rules.
+            raise BillingError(
+                _("Cash cannot go below zero (it is ¥{cash_balance:,.2f}).").format(
+                    cash_balance=locked.cash_balance
+                )
+            )
         if locked.gift_balance + gift < 0:
             raise BillingError(
                 _("Gift credit cannot go below zero (it is ¥{gift_balance:,.2f}).").format(

@@ -99,6 +99,7 @@ def test_balance_adjustment_writes_a_ledger_entry_with_reason_and_author(support
         ({"cash": "10", "gift": "0", "reason": ""}, "This field is required"),
         ({"cash": "ten", "gift": "0", "reason": "typo"}, "Enter a number"),
         ({"cash": "0", "gift": "-5", "reason": "too much"}, "Gift credit cannot go below zero"),
+        ({"cash": "-5000", "gift": "0", "reason": "too much"}, "Cash cannot go below zero"),
     ],
 )
 def test_bad_adjustments_are_refused_and_change_nothing(support_client, payload, error):

@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from billing import roles
@@ -40,3 +43,18 @@ def test_overview_without_products_or_debt(client):
     page = client.get(reverse("console:overview")).content.decode()
     assert "in arrears" not in page
     assert "Nothing expires in the next 7 days." in page and "No push apps yet." in page
+
+
+def test_a_debt_shows_the_minus_before_the_currency(client):
+    from billing.models import LedgerEntry
+    from billing.services import ledger
+
+    account = AccountFactory()
+    with transaction.atomic():
+        locked = ledger.lock_account(account.pk)
+        ledger.post_entry(
+            account=locked, kind=LedgerEntry.Kind.POSTPAID_CHARGE, cash=Decimal("-3999.50")
+        )
+    client.force_login(account.owner)
+    page = client.get(reverse("console:overview")).content.decode()
+    assert "−¥3,999.50" in page and "¥-" not in page
