@@ -1,3 +1,5 @@
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -52,3 +54,8 @@ class PackSku(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.verifications:,}"
+
+    @property
+    def price_per_10k(self) -> Decimal:
+        """What 10,000 verifications cost in this pack, to the fen (for comparing packs)."""
+        return (self.price * 10_000 / self.verifications).quantize(Decimal("0.01"), ROUND_HALF_UP)

@@ -192,3 +192,10 @@ def test_checkout_get_shows_the_quote_without_charging(client):
     page = client.get(reverse("console:captcha_buy", args=["captcha-count-2m"])).content.decode()
     assert "¥2,700.00" in page
     assert not Order.objects.exists()
+
+
+def test_catalog_shows_the_price_per_10000_to_the_fen(client):
+    signed_in(client, AccountFactory())
+    page = client.get(reverse("console:captcha")).content.decode()
+    for per_10k in ("¥13.50", "¥11.40", "¥8.80", "¥7.80", "¥6.44"):
+        assert per_10k in page
