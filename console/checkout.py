@@ -48,7 +48,13 @@ def payment_preview(*, account, total: Decimal, voucher: Voucher | None) -> dict
     gift = min(max(account.gift_balance, ZERO), rest)
     cash = rest - gift
     shortfall = max(cash - max(account.cash_balance, ZERO), ZERO)
-    return {"voucher": voucher_part, "gift": gift, "cash": cash, "shortfall": shortfall}
+    return {
+        "voucher": voucher_part,
+        "gift": gift,
+        "cash": cash,
+        "shortfall": shortfall,
+        "from_balance": rest,
+    }
 
 
 def checkout(
@@ -63,7 +69,10 @@ def checkout(
 ) -> HttpResponse:
     account = request.acting.account
     error, insufficient = "", False
-    chosen_code = request.POST.get("voucher_code", "") if request.method == "POST" else ""
+    # A GET carries the voucher the customer is choosing (the HTMX preview), a POST the one paid.
+    chosen_code = (request.POST if request.method == "POST" else request.GET).get(
+        "voucher_code", ""
+    )
     if request.method == "POST":
         try:
             result = execute(
@@ -99,6 +108,8 @@ def checkout(
         "insufficient": insufficient,
         "back_url": back_url,
     }
+    if request.htmx and request.method == "GET":
+        return render(request, "console/checkout/page.html#payment", context)
     # htmx swaps only 2xx answers; a refused payment must still show its reason in place.
     status = 400 if error and not request.htmx else 200
     return render(request, "console/checkout/page.html", context, status=status)

@@ -22,7 +22,13 @@ from billing.models import (
 )
 from billing.selectors import Acting
 from billing.services import push as push_services
-from tests.factories import AccountFactory, MembershipFactory, PushAppFactory, fund
+from tests.factories import (
+    AccountFactory,
+    MembershipFactory,
+    PushAppFactory,
+    VoucherFactory,
+    fund,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -305,6 +311,23 @@ def test_double_post_with_the_same_key_creates_one_order(owner, account):
     assert first.url == second.url
     assert Order.objects.filter(account=account).count() == 1
     assert LedgerEntry.objects.filter(account=account, kind="payment").count() == 1
+
+
+def test_choosing_a_voucher_updates_the_payment_split_before_paying(owner, account):
+    VoucherFactory(account=account, code="WELCOME200", amount=Decimal("200"))
+    app = PushAppFactory(account=account)
+    url = reverse("console:push_buy_checkout", args=[app.pk]) + "?capacity=1&months=1"
+    page = text(owner.get(url))
+    assert 'data-testid="voucher-select"' in page and "Pay ¥800.00" in page
+    preview = owner.get(url + "&voucher_code=WELCOME200", HTTP_HX_REQUEST="true")
+    fragment = text(preview)
+    assert preview.status_code == 200 and "<html" not in fragment
+    assert "−¥200.00" in fragment and "Pay ¥600.00" in fragment
+    assert not Order.objects.filter(account=account).exists()
+    paid, _key = checkout_post(owner, url, voucher_code="WELCOME200")
+    assert paid.status_code == 302
+    order = Order.objects.get(account=account)
+    assert (order.voucher_amount, order.cash_amount) == (Decimal("200.00"), Decimal("600.00"))
 
 
 def test_unverified_account_cannot_buy(client):
