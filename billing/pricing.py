@@ -374,7 +374,11 @@ def push_upgrade_quote(
                 f"({duration_band(months)} band), monthly price difference "
                 f"× {remaining_days} days ÷ (365 ÷ 12)"
             ),
-            unit_price=difference,
+            # Shown per day so that unit price × days reads as the fee (to within a fen: the
+            # daily price is shown to 5 places; the fee is computed exactly and rounded once).
+            unit_price=(difference * MONTHS_PER_YEAR / UPGRADE_DAYS_PER_YEAR).quantize(
+                Decimal("0.00001"), ROUND_HALF_UP
+            ),
             quantity=Decimal(remaining_days),
             discount_rate=NO_DISCOUNT,
             subtotal=fee,

@@ -294,8 +294,12 @@ def test_upgrade_prices_both_capacities_at_the_original_duration_band():
     )
     new_monthly = D(250) * 400 * D("0.60")
     old_monthly = D(60) * 400 * D("0.65")
-    assert quote.lines[0].unit_price == new_monthly - old_monthly
     assert quote.total == to_fen((new_monthly - old_monthly) * 73 * 12 / 365)
+    (line,) = quote.lines
+    # Shown as a daily price × days, which multiplies out to the fee.
+    assert line.unit_price == ((new_monthly - old_monthly) * 12 / 365).quantize(D("0.00001"))
+    assert line.quantity == 73
+    assert abs(line.unit_price * line.quantity - quote.total) < D("0.01")
 
 
 def test_no_downgrade():

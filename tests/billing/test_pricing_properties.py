@@ -158,6 +158,8 @@ def test_upgrade_fee_is_the_exact_formula_rounded_once(
     )
     expected = fen_half_up(max(difference, Fraction(0)) * remaining_days / (Fraction(365) / 12))
     assert quote.total == expected >= 0
+    (line,) = quote.lines  # the customer sees daily price × days: it must add up to the fee
+    assert abs(line.unit_price * line.quantity - quote.total) < Decimal("0.01")
 
 
 @given(verifications=st.integers(min_value=0, max_value=10**10))
