@@ -32,6 +32,9 @@ def orders(request):
         rows = rows.filter(**{f"{date_field}__gte": filters["since"]})
     if filters.get("until"):
         rows = rows.filter(**{f"{date_field}__lte": filters["until"]})
+    if form.errors:
+        # A filter that cannot be applied lists nothing rather than everything.
+        rows = rows.none()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

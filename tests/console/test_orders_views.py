@@ -118,3 +118,23 @@ def test_pages_keep_the_filters(client, monkeypatch):
     page_two = client.get(reverse("console:orders") + "?product=captcha&page=2").content.decode()
     assert {first.number in page_one, second.number in page_one} == {True, False}
     assert {first.number in page_two, second.number in page_two} == {True, False}
+
+
+@pytest.mark.parametrize(
+    "query, error",
+    [
+        ("since=2026-11-20&until=2026-11-01", "The start date is after the end date."),
+        ("since=garbage", "Enter a valid date"),
+    ],
+)
+def test_a_filter_that_cannot_be_applied_lists_nothing_and_says_why(client, query, error):
+    account = fund(AccountFactory(), cash="9000")
+    order = buy(account)
+    client.force_login(account.owner)
+    page = client.get(
+        reverse("console:orders") + "?" + query,
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="order-results",
+    ).content.decode()
+    assert 'data-testid="filter-error"' in page and error in page
+    assert order.number not in page
