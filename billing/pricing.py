@@ -329,7 +329,7 @@ def push_prepaid_quote(*, region: str, capacity_wan: int, months: int) -> Quote:
         QuoteLine(
             label=(
                 f"Mobile push prepaid, {rates.name}: {capacity_wan:,}万 DAU peak "
-                f"× {months} {_months_word(months)}"
+                f"× {months} {months_word(months)}"
             ),
             unit_price=rates.prepaid_per_wan_month,
             quantity=quantity,
@@ -386,7 +386,7 @@ def push_upgrade_quote(
     )
 
 
-def _months_word(months: int) -> str:
+def months_word(months: int) -> str:
     return "month" if months == 1 else "months"
 
 

@@ -119,7 +119,10 @@ def buy_prepaid(
             idempotency_key=idempotency_key,
             user=user,
             now=now,
-            memo=f"Push prepaid {locked.name} {capacity_wan}万 × {months} months",
+            memo=(
+                f"Push prepaid {locked.name} {capacity_wan}万 × {months} "
+                f"{pricing.months_word(months)}"
+            ),
             app=locked,
             capacity_wan=capacity_wan,
             months=months,
@@ -199,7 +202,10 @@ def renew(
             idempotency_key=idempotency_key,
             user=user,
             now=now,
-            memo=f"Push renewal {locked_app.name} {sub.capacity_wan}万 × {months} months",
+            memo=(
+                f"Push renewal {locked_app.name} {sub.capacity_wan}万 × {months} "
+                f"{pricing.months_word(months)}"
+            ),
             allow_advance=allow_advance,
             app=locked_app,
             capacity_wan=sub.capacity_wan,
