@@ -15,6 +15,12 @@ class RechargeForm(forms.Form):
         max_value=Decimal("1000000"),
         max_digits=12,
         decimal_places=2,
+        error_messages={
+            "min_value": _("Recharge at least ¥0.01."),
+            "max_value": _("Recharge at most ¥1,000,000.00 at a time."),
+            "max_decimal_places": _("Amounts go down to the fen: at most 2 decimal places."),
+            "max_digits": _("Recharge at most ¥1,000,000.00 at a time."),
+        },
     )
 
 

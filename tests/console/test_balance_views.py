@@ -40,12 +40,23 @@ def test_cancelled_sandbox_payment_credits_nothing(client):
     assert Recharge.objects.get().status == Recharge.Status.FAILED
 
 
-@pytest.mark.parametrize("amount", ["0", "-5", "abc", "1.234", "99999999"])
-def test_bad_recharge_amounts_are_refused(client, amount):
+@pytest.mark.parametrize(
+    "amount, error",
+    [
+        ("0", "Recharge at least ¥0.01."),
+        ("-5", "Recharge at least ¥0.01."),
+        ("abc", "Enter a number."),
+        ("1.234", "at most 2 decimal places"),
+        ("99999999", "Recharge at most ¥1,000,000.00 at a time."),
+        ("1000000.01", "Recharge at most ¥1,000,000.00 at a time."),
+    ],
+)
+def test_bad_recharge_amounts_are_refused(client, amount, error):
     account = AccountFactory()
     client.force_login(account.owner)
     response = client.post(reverse("console:recharge"), {"amount": amount})
     assert response.status_code == 400
+    assert error in response.content.decode()
     assert not Recharge.objects.exists()
 
 
