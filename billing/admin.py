@@ -105,8 +105,8 @@ class AccountAdmin(admin.ModelAdmin):
     search_fields = ["name", "owner__email", "owner__username", "verified_name", "verified_number"]
     readonly_fields = [
         "owner",
-        "cash_balance",
-        "gift_balance",
+        "cash",
+        "gift",
         "verification_state",
         "verified_name",
         "verified_number",
@@ -124,8 +124,8 @@ class AccountAdmin(admin.ModelAdmin):
             _("Balance"),
             {
                 "fields": [
-                    "cash_balance",
-                    "gift_balance",
+                    "cash",
+                    "gift",
                     "balance_alert_threshold",
                     "balance_alert_sent",
                     "arrears_since",

@@ -144,3 +144,9 @@ def test_bulk_approve_skips_accounts_that_are_not_pending(support_client):
     assert "1 approved, 1 not pending" in response.content.decode()
     unverified.refresh_from_db()
     assert unverified.verification_state == Account.Verification.UNVERIFIED
+
+
+def test_account_page_shows_balances_as_yuan(support_client):
+    account = fund(AccountFactory(), cash="1000.5", gift="12345")
+    page = support_client.get(reverse("admin:billing_account_change", args=[account.pk]))
+    assert "¥1,000.50" in page.content.decode() and "¥12,345.00" in page.content.decode()
