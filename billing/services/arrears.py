@@ -9,7 +9,7 @@ from billing import policy
 from billing.days import billing_day
 from billing.models import Account, PushApp
 
-from . import balance_events
+from . import balance_events, entitlement
 from .resources import delete_resource_data
 
 
@@ -36,6 +36,24 @@ def enter_arrears(*, account: Account, now: dt.datetime) -> None:
     )
 
 
+def _tell_captcha_stop(account: Account, *, now: dt.datetime) -> int:
+    """CAPTCHA overage stops by itself when the grace ends (entitlement is derived); say so once
+    per arrears episode, keyed by the day the grace ended, if the stop leaves nothing to use."""
+    if account.captcha_postpaid != Account.CaptchaPostpaid.ON:
+        return 0
+    if entitlement.captcha_service_active(account, now=now):
+        return 0  # live packs still answer
+    stopped_at = account.arrears_since + policy.ARREARS_GRACE
+    _notify(
+        kind="captcha_service_stopped",
+        account=account,
+        subject=account,
+        day=billing_day(stopped_at),
+        context={"stopped_at": stopped_at, "reason": "arrears"},
+    )
+    return 0  # push apps are what `stopped` counts
+
+
 def enforce_arrears(*, now: dt.datetime) -> tuple[int, int]:
     """Stop postpaid apps of accounts in arrears over 24 h; reclaim 7 days after the stop."""
     stopped = reclaimed = 0
@@ -47,6 +65,7 @@ def enforce_arrears(*, now: dt.datetime) -> tuple[int, int]:
             account = Account.objects.select_for_update().get(pk=account_id)
             if account.cash_balance >= 0 or account.arrears_since is None:
                 continue
+            stopped += _tell_captcha_stop(account, now=now)
             for app in PushApp.objects.select_for_update().filter(
                 account=account,
                 billing_mode=PushApp.BillingMode.POSTPAID,

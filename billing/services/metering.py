@@ -107,16 +107,19 @@ def ingest_verifications(*, account: Account, events, now: dt.datetime) -> Inges
                     account=locked,
                     subject=locked,
                     day=billing_day(now),
-                    context={
-                        "stopped_at": now,
-                        "reason": "packs_used_up"
-                        if locked.packs.exclude(kind="trial").exists()
-                        else "trial_ended",
-                    },
+                    context={"stopped_at": now, "reason": _stop_reason(locked, now=now)},
                 )
             _check_usage_alert(locked, now=now)
             entitlement.invalidate(locked.pk)
     return IngestResult(len(parsed), len(parsed) - fresh, from_packs, overage, refused)
+
+
+def _stop_reason(account: Account, *, now) -> str:
+    if account.captcha_postpaid == Account.CaptchaPostpaid.ON and (
+        entitlement.captcha_is_stopped_for_arrears(account, now=now)
+    ):
+        return "arrears"
+    return "packs_used_up" if account.packs.exclude(kind="trial").exists() else "trial_ended"
 
 
 def _consume_packs(account: Account, count: int, *, now) -> int:

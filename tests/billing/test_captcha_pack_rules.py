@@ -1,14 +1,16 @@
 """CAPTCHA packs over time in the billing run: expiry reminders and the stop expiry causes."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
 from billing import roles
 from billing.days import BILLING_TZ
 from billing.models import Account, CaptchaPack, PackSku
 from billing.selectors import Acting
-from billing.services import captcha, entitlement
+from billing.services import captcha, entitlement, ledger
 from billing.services.lifecycle import run_due_jobs
 from notifications.models import Notice
 from tests.factories import AccountFactory, fund
@@ -92,3 +94,20 @@ def test_a_pack_used_up_before_it_expired_is_not_told_again_at_expiry():
     CaptchaPack.objects.filter(pk=pack.pk).update(used=pack.size)
     run_due_jobs(now=at("2026-11-09"))
     assert sent("captcha_service_stopped") == []
+
+
+def test_captcha_overage_stopped_by_arrears_is_told_once_with_that_reason():
+    account = AccountFactory()
+    with transaction.atomic():  # an overage charge the balance could not cover
+        locked = ledger.lock_account(account.pk)
+        ledger.post_entry(account=locked, kind="postpaid_charge", cash=Decimal("-40.00"))
+    Account.objects.filter(pk=account.pk).update(
+        captcha_postpaid=Account.CaptchaPostpaid.ON, arrears_since=at("2026-11-13", 8)
+    )
+    run_due_jobs(now=at("2026-11-14", 7))  # within the 24 hours: still served
+    assert sent("captcha_service_stopped") == []
+    for hour in (9, 12, 23):
+        run_due_jobs(now=at("2026-11-14", hour))
+    run_due_jobs(now=at("2026-11-15", 9))
+    [stop] = sent("captcha_service_stopped")
+    assert stop.day == dt.date(2026, 11, 14) and stop.context["reason"] == "arrears"
