@@ -15,6 +15,7 @@ from billing.days import billing_day
 from billing.models import Account, LedgerEntry, PackSku, Product, PushApp, PushDauDaily, Voucher
 from billing.selectors import Acting
 from billing.services import accounts, captcha, ledger, push
+from billing.services.lifecycle import run_due_jobs
 
 DEMO_USERS = {
     "alice@example.com": "demo-alice-2026",
@@ -124,3 +125,8 @@ class Command(BaseCommand):
             day = today - dt.timedelta(days=days_ago)
             PushDauDaily.objects.get_or_create(app=news, day=day, defaults={"dau": dau})
             PushDauDaily.objects.get_or_create(app=shop, day=day, defaults={"dau": 60_000 + dau})
+        # Postpaid since before that week, so the first billing run has a week of bills to show.
+        PushApp.objects.filter(pk=news.pk).update(
+            postpaid_first_enabled_at=now - dt.timedelta(days=8)
+        )
+        run_due_jobs(now=now)
