@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import template
 from django.template.defaultfilters import floatformat
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -25,3 +26,14 @@ def yuan(value) -> str:
     amount = Decimal(str(value))
     sign = "−" if amount < 0 else ""
     return f"{sign}¥{floatformat(abs(amount), '2g')}"
+
+
+@register.filter
+def rate_off(rate) -> str:
+    """A price multiplier as the saving people read: 0.85 -> "15% off"; no discount -> "—"."""
+    if rate in (None, ""):
+        return "—"
+    off = (1 - Decimal(str(rate))) * 100
+    if off <= 0:
+        return "—"
+    return _("%(percent)s%% off") % {"percent": f"{off.normalize():f}"}

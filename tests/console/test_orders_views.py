@@ -93,7 +93,7 @@ def test_order_detail_renders_the_recorded_breakdown(client):
     )
     client.force_login(account.owner)
     detail = client.get(reverse("console:order_detail", args=[order.number])).content.decode()
-    assert "¥1,000.00" in detail and "85%" in detail and "¥10,200.00" in detail
+    assert "¥1,000.00" in detail and "15% off" in detail and "¥10,200.00" in detail
 
 
 def test_order_detail_shows_label_only_lines_such_as_a_refund_calculation(client):
