@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_http_methods
 
 from billing import roles
@@ -38,7 +38,6 @@ def account_page(request):
         "console/account/page.html",
         {
             "form": form,
-            "language_form": LanguageForm(initial={"language": account.language}),
             "members": account.memberships.select_related("user"),
             "invite_form": InviteForm(),
             "role_choices": Membership.Role.choices,
@@ -48,21 +47,21 @@ def account_page(request):
     )
 
 
-@console_view(allow=roles.can_change_anything)
+@console_view()
 @require_http_methods(["POST"])
 def set_language(request):
+    """The account page's language form: Django's set_language (the header switcher's view, so
+    both set the same cookie), and for the owner or an admin also the language of the account's
+    email, SMS and in-site notices."""
     form = LanguageForm(request.POST)
-    if form.is_valid():
-        language = form.cleaned_data["language"]
-        account = request.acting.account
-        if request.acting.role in (roles.OWNER, roles.ADMIN):
-            account.language = language
-            account.save(update_fields=["language"])
-        translation.activate(language)
-        response = redirect(request.POST.get("next") or "console:account")
-        response.set_cookie("django_language", language, samesite="Lax")
-        return response
-    return redirect("console:account")
+    if not form.is_valid():
+        return redirect("console:account")
+    language = form.cleaned_data["language"]
+    account = request.acting.account
+    if roles.can_manage_members(request.acting.role) and account.language != language:
+        account.language = language
+        account.save(update_fields=["language"])
+    return i18n.set_language(request)
 
 
 def _members_card(request, *, invite_form=None, status=200):
@@ -99,7 +98,7 @@ def invite_member(request):
                 request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
             )
             return _members_card(request)
-    return _members_card(request, invite_form=form, status=200 if request.htmx else 400)
+    return _members_card(request, invite_form=form, status=400)
 
 
 @console_view(allow=roles.can_manage_members)
@@ -128,7 +127,10 @@ def _api_keys_card(request, *, created=None, error=""):
         "can_manage_members": roles.can_manage_members(request.acting.role),
     }
     if request.htmx:
-        return render(request, "console/account/page.html#api-keys", context)
+        # A refused key comes back with its reason, swapped in place (console.htmx).
+        return render(
+            request, "console/account/page.html#api-keys", context, status=400 if error else 200
+        )
     if error:
         messages.error(request, error)
     if created:

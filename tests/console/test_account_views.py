@@ -96,3 +96,58 @@ def test_sub_account_acts_for_the_main_account(client):
 def test_user_outside_any_account_is_refused(client):
     client.force_login(UserFactory(username="stray"))
     assert client.get(reverse("console:overview")).status_code == 403
+
+
+def _select(page: str, name: str) -> str:
+    """The <select name=...> element of the page, as HTML."""
+    start = page.index(f'name="{name}"', page.index('id="account-language"') - 200)
+    return page[page.rindex("<select", 0, start) : page.index("</select>", start)]
+
+
+def test_account_page_in_chinese_translates_api_keys_and_shows_the_active_language(client):
+    account = AccountFactory(language="en")
+    client.force_login(account.owner)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("console:account")).content.decode()
+    for text in ["API 密钥", "密钥名称", "创建密钥", "暂无 API 密钥。", "<th>名称</th>"]:
+        assert text in page
+    assert "<th>姓名</th>" not in page
+    assert "API keys" not in page and "Create key" not in page
+    # The role is its label, not the stored value.
+    assert '<dd class="col-sm-7" data-testid="your-role">所有者</dd>' in page
+    # The language select has a label and Bootstrap styling, and shows the active language
+    # (the header switcher's), not the account's stored notice language.
+    assert '<label class="form-label" for="account-language">语言</label>' in page
+    select = _select(page, "language")
+    assert 'class="form-select' in select
+    assert 'value="zh-hans" lang="zh-hans" selected>简体中文' in select
+    assert 'value="en" lang="en" >English' in select
+
+
+def test_saving_the_language_sets_the_cookie_and_the_notice_language(client):
+    account = AccountFactory(language="en")
+    client.force_login(account.owner)
+    response = client.post(
+        reverse("console:set_language"),
+        {"language": "zh-hans", "next": reverse("console:account")},
+    )
+    assert response.status_code == 302 and response.url == reverse("console:account")
+    assert response.cookies["django_language"].value == "zh-hans"
+    account.refresh_from_db()
+    assert account.language == "zh-hans"
+    page = client.get(reverse("console:account")).content.decode()
+    assert 'value="zh-hans" lang="zh-hans" selected>' in _select(page, "language")
+
+
+@pytest.mark.parametrize("role", ["finance", "readonly"])
+def test_members_switch_their_own_language_without_changing_the_accounts(client, role):
+    account = AccountFactory(language="en")
+    member = MembershipFactory(account=account, role=role)
+    client.force_login(member.user)
+    response = client.post(
+        reverse("console:set_language"), {"language": "zh-hans", "next": "https://evil.test/"}
+    )
+    assert response.status_code == 302 and response.url == "/"
+    assert response.cookies["django_language"].value == "zh-hans"
+    account.refresh_from_db()
+    assert account.language == "en"
