@@ -6,7 +6,7 @@ from django.urls import reverse
 from billing import roles
 from billing.models import Order, PostpaidBillLine, Product
 from billing.selectors import Acting
-from billing.services import captcha
+from billing.services import captcha, push
 from tests.factories import AccountFactory, PushAppFactory, fund, sku
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +138,26 @@ def test_a_filter_that_cannot_be_applied_lists_nothing_and_says_why(client, quer
     ).content.decode()
     assert 'data-testid="filter-error"' in page and error in page
     assert order.number not in page
+
+
+def test_product_names_and_months_are_translated_in_the_orders_list(client):
+    account = fund(AccountFactory(), cash="10000")
+    buy(account)
+    app = PushAppFactory(account=account, access_point="singapore")
+    push.buy_prepaid(
+        acting=Acting(account=account, role=roles.OWNER),
+        user=account.owner,
+        app=app,
+        capacity_wan=1,
+        months=1,
+        idempotency_key="push-1",
+    )
+    client.force_login(account.owner)
+    english = client.get(reverse("console:orders")).content.decode()
+    assert "<td>Mobile Push</td>" in english and "<td>CAPTCHA</td>" in english
+    assert "× 1 month<" in english and "1 months" not in english
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(reverse("console:orders")).content.decode()
+    assert "<td>移动推送</td>" in chinese and "<td>验证码</td>" in chinese
+    assert "Mobile Push" not in chinese and "<td>CAPTCHA</td>" not in chinese
+    assert "× 1 个月" in chinese
