@@ -2,18 +2,24 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext
 
 from billing import policy, pricing
 from billing.models import AccessPoint, PushApp
 
+
+def _months_label(months: int) -> str:
+    return ngettext("%(count)d month", "%(count)d months", months) % {"count": months}
+
+
+# Translated when shown, not at import (ngettext_lazy(...) % {...} would fix the language then).
+months_label = lazy(_months_label, str)
+
 # SPEC.md §3 durations: 1-11 months, 1 year, 2 years (stored as 12 and 24 months).
 DURATION_CHOICES = [
-    *[
-        (months, ngettext_lazy("%(count)d month", "%(count)d months", months) % {"count": months})
-        for months in range(1, 12)
-    ],
+    *[(months, months_label(months)) for months in range(1, 12)],
     (12, _("1 year")),
     (24, _("2 years")),
 ]
