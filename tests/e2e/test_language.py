@@ -33,3 +33,16 @@ def test_switch_to_chinese_and_back(live_server, page, screenshot):
     page.wait_for_load_state()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("navigation").get_by_role("link", name="Overview")).to_be_visible()
+
+    # The account page's language form shows the active language and switches the same way
+    # as the header, which then follows it.
+    page.goto(f"{live_server.url}/account/")
+    expect(page.locator("#account-language")).to_have_value("en")
+    page.locator("#account-language").select_option("zh-hans")
+    page.get_by_role("button", name="Save language").click()
+    page.wait_for_load_state()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(page.get_by_text("API 密钥", exact=True)).to_be_visible()
+    expect(page.locator("#account-language")).to_have_value("zh-hans")
+    expect(page.locator("header select[name=language]")).to_have_value("zh-hans")
+    screenshot("zh-account")
