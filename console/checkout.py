@@ -110,6 +110,6 @@ def checkout(
     }
     if request.htmx and request.method == "GET":
         return render(request, "console/checkout/page.html#payment", context)
-    # htmx swaps only 2xx answers; a refused payment must still show its reason in place.
-    status = 400 if error and not request.htmx else 200
+    # A refused payment comes back with its reason; htmx swaps a 400 in place (console.htmx).
+    status = 400 if error else 200
     return render(request, "console/checkout/page.html", context, status=status)

@@ -295,12 +295,13 @@ def create_app(request):
         "app_limit": policy.PUSH_APPS_PER_PLATFORM,
         "can_create": roles.can_manage_resources(request.acting.role),
     }
+    # A POST that gets here was refused: the form comes back with its errors (console.htmx).
+    status = 400 if request.method == "POST" else 200
     if request.htmx:
-        response = render(request, "console/push/create.html#create-form", context)
+        response = render(request, "console/push/create.html#create-form", context, status=status)
         if request.method == "POST":
             response = reswap(retarget(response, "#create-slot"), "innerHTML")
         return response
-    status = 400 if request.method == "POST" else 200
     return render(request, "console/push/create.html", context, status=status)
 
 

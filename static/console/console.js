@@ -1,4 +1,11 @@
-// Toasts: a view sets HX-Trigger {"toast": {"message": "...", "level": "success"}}.
+// Toasts: a view sets HX-Trigger {"toast": {"message": "...", "level": "success"}}, or adds a
+// django.contrib.messages message, which console/htmx.py appends to an HTMX answer as a toast
+// swapped out of band into #toasts.
+function showToast(toast) {
+  toast.addEventListener("hidden.bs.toast", () => toast.remove());
+  bootstrap.Toast.getOrCreateInstance(toast).show();
+}
+
 document.body.addEventListener("toast", (event) => {
   const { message, level } = event.detail;
   const toast = document.createElement("div");
@@ -7,5 +14,24 @@ document.body.addEventListener("toast", (event) => {
   toast.innerHTML = '<div class="d-flex"><div class="toast-body"></div><button type="button" class="btn-close btn-close-white me-2 m-auto" data-bs-dismiss="toast"></button></div>';
   toast.querySelector(".toast-body").textContent = message;
   document.getElementById("toasts").appendChild(toast);
-  bootstrap.Toast.getOrCreateInstance(toast).show();
+  showToast(toast);
+});
+
+document.addEventListener("htmx:load", (event) => {
+  const elt = event.detail.elt;
+  if (elt.matches && elt.matches("#toasts > .toast") && !elt.classList.contains("show")) {
+    showToast(elt);
+  }
+});
+
+// A 400/422 answer carrying a form with its errors is swapped like a 200 (htmx-config
+// responseHandling in base.html). Under DEBUG, django-htmx's error handler (a listener on
+// document) would replace the whole page with such an answer: stop it seeing answers that htmx
+// swaps. Real errors still reach it.
+document.documentElement.addEventListener("htmx:beforeOnLoad", (event) => {
+  const status = String(event.detail.xhr.status);
+  const rule = htmx.config.responseHandling.find((r) => new RegExp(r.code).test(status));
+  if (rule && rule.swap && !rule.error) {
+    event.stopPropagation();
+  }
 });
