@@ -37,3 +37,11 @@ def rate_off(rate) -> str:
     if off <= 0:
         return "—"
     return _("%(percent)s%% off") % {"percent": f"{off.normalize():f}"}
+
+
+@register.filter
+def percent_off(percent_paid) -> str:
+    """The same for a share paid in percent: 90 -> "10% off"."""
+    if percent_paid in (None, ""):
+        return "—"
+    return rate_off(Decimal(str(percent_paid)) / 100)

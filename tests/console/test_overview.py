@@ -58,3 +58,8 @@ def test_a_debt_shows_the_minus_before_the_currency(client):
     client.force_login(account.owner)
     page = client.get(reverse("console:overview")).content.decode()
     assert "−¥3,999.50" in page and "¥-" not in page
+
+
+def test_the_favicon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("console/favicon.svg")
