@@ -82,11 +82,22 @@ def settle_push_postpaid(*, now: dt.datetime) -> int:
         )
         if not chunk:
             return settled
+        counts = _charged_day_counts({row[1] for row in chunk})
         by_account: dict[int, list] = {}
         for row in chunk:
             by_account.setdefault(row[0], []).append(row)
         for account_id, rows in by_account.items():
-            settled += _settle_account_days(account_id, rows, product=product, now=now)
+            settled += _settle_account_days(account_id, rows, counts, product=product, now=now)
+
+
+def _charged_day_counts(app_ids) -> dict[int, int]:
+    """Charged days billed so far per app: the loyalty day number of the next is one more."""
+    return dict(
+        PostpaidBillLine.objects.filter(app_id__in=app_ids, charged_day_number__isnull=False)
+        .values("app_id")
+        .annotate(days=Count("day", distinct=True))
+        .values_list("app_id", "days")
+    )
 
 
 def _stopped_all_day(state: str, stopped_at, day: dt.date) -> bool:
@@ -96,19 +107,9 @@ def _stopped_all_day(state: str, stopped_at, day: dt.date) -> bool:
     )
 
 
-def _settle_account_days(account_id, rows, *, product, now) -> int:
+def _settle_account_days(account_id, rows, counts, *, product, now) -> int:
     with transaction.atomic():
         account = lock_account(account_id)
-        # Loyalty day counts are read under the lock: an overlapping run may have billed some
-        # of these apps' days since the chunk was read.
-        counts = dict(
-            PostpaidBillLine.objects.filter(
-                app_id__in={row[1] for row in rows}, charged_day_number__isnull=False
-            )
-            .values("app_id")
-            .annotate(days=Count("day", distinct=True))
-            .values_list("app_id", "days")
-        )
         done = set(
             PostpaidBillLine.objects.filter(
                 app_id__in={row[1] for row in rows},
@@ -116,27 +117,30 @@ def _settle_account_days(account_id, rows, *, product, now) -> int:
                 adjusts__isnull=True,
             ).values_list("app_id", "day")
         )
+        if done:
+            # An overlapping run billed some of these days after the chunk was read. Runs go in
+            # the same (account, app, day) order, so anything it billed for these apps shows up
+            # here; its loyalty days must count, so read the counts again, under the lock.
+            counts.update(_charged_day_counts({row[1] for row in rows}))
         lines = []
         for _account, app_id, day, dau, region, charity, state, stopped_at in rows:
             if (app_id, day) in done:
                 continue
-            quote = pricing.push_postpaid_day_quote(region=region, dau=dau, charged_day_number=1)
-            breakdown = quote.as_dict()["lines"]
-            if _stopped_all_day(state, stopped_at, day):
+            stopped = _stopped_all_day(state, stopped_at, day)
+            number = None
+            if not stopped and pricing.postpaid_day_is_charged(dau=dau):
+                # SPEC.md §3: only charged days count; the day billed counts; never reset.
+                counts[app_id] = number = counts.get(app_id, 0) + 1
+            quote = pricing.push_postpaid_day_quote(
+                region=region, dau=dau, charged_day_number=number or 1
+            )
+            if stopped:
                 # A day wholly inside a stop (arrears) is not charged and not counted.
                 breakdown = [{"label": "Service stopped all day: not charged", "subtotal": "0"}]
                 lines.append((app_id, day, dau, None, quote, ZERO, breakdown))
-                continue
-            number = None
-            if pricing.postpaid_day_is_charged(dau=dau):
-                # SPEC.md §3: only charged days count; the day billed counts; never reset.
-                counts[app_id] = number = counts.get(app_id, 0) + 1
-                quote = pricing.push_postpaid_day_quote(
-                    region=region, dau=dau, charged_day_number=number
-                )
-                breakdown = quote.as_dict()["lines"]
-            amount = ZERO if charity else quote.total
-            lines.append((app_id, day, dau, number, quote, amount, breakdown))
+            else:
+                amount = ZERO if charity else quote.total
+                lines.append((app_id, day, dau, number, quote, amount, quote.as_dict()["lines"]))
         if lines:
             created = _insert_lines(account, product, lines, now=now)
             charged = [line for line in created if line[3] > 0]
