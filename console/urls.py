@@ -1,11 +1,17 @@
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+
+def favicon(request):
+    # Resolved per request: the static manifest exists only after collectstatic.
+    return HttpResponsePermanentRedirect(static("console/favicon.svg"))
+
 
 urlpatterns = [
     # Browsers ask for /favicon.ico on pages that do not name an icon (the admin).
-    path("favicon.ico", RedirectView.as_view(url=static("console/favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

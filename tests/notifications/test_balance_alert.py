@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import transaction
 
 from billing.models import Account
 from billing.services import ledger
@@ -99,5 +100,7 @@ def test_a_second_crossing_on_the_same_day_is_not_told_twice(funded):
 def test_no_threshold_no_alert():
     with time_machine.travel(DAY_1, tick=False):
         account = AccountFactory(balance_alert_threshold=None)
-        _move(account, "-10", key="debt")
+        with transaction.atomic():  # a postpaid charge the balance cannot cover
+            locked = ledger.lock_account(account.pk)
+            ledger.post_entry(account=locked, kind="postpaid_charge", cash=Decimal("-10"))
     assert _alerts(account) == []
