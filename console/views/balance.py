@@ -27,7 +27,14 @@ def _page(request, *, recharge_form=None, alert_form=None, status=200):
         )
     context = {
         "ledger": Paginator(
-            account.ledger.select_related("order").order_by("-created_at", "-id"), 25
+            account.ledger.select_related(
+                "order__product",
+                "order__app",
+                "order__sku",
+                "order__refund_of",
+                "bill_line__app",
+            ).order_by("-created_at", "-id"),
+            25,
         ).get_page(request.GET.get("page")),
         "vouchers": vouchers,
         "recharge_form": recharge_form or RechargeForm(),

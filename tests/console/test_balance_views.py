@@ -128,3 +128,46 @@ def test_ledger_rows_are_another_accounts_never(client):
     client.force_login(account.owner)
     page = client.get(reverse("console:balance")).content.decode()
     assert "¥12.00" in page and "777" not in page
+
+
+def _buy_push_and_pack(account):
+    from billing import roles
+    from billing.models import PackSku
+    from billing.selectors import Acting
+    from billing.services import captcha, push
+    from tests.factories import PushAppFactory
+
+    acting = Acting(account=account, role=roles.OWNER)
+    app = PushAppFactory(account=account, name="Shop")
+    push.buy_prepaid(
+        acting=acting, user=account.owner, app=app, capacity_wan=10, months=1, idempotency_key="p"
+    )
+    captcha.buy_pack(
+        acting=acting,
+        user=account.owner,
+        sku=PackSku.objects.get(code="captcha-count-1m"),
+        idempotency_key="c",
+    )
+
+
+def test_ledger_lines_describe_what_the_money_was_for_in_the_readers_language(client):
+    account = fund(AccountFactory(), cash="20000")
+    _buy_push_and_pack(account)
+    client.force_login(account.owner)
+    english = client.get(reverse("console:balance")).content.decode()
+    assert "Mobile Push · New purchase · Shop · 10万 × 1 month" in english
+    assert "CAPTCHA · New purchase · 1,000,000 verifications" in english
+    assert "Adjustment by support: test funding" in english
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(reverse("console:balance")).content.decode()
+    assert "Shop · 10万 × 1 个月" in chinese and "1,000,000 次验证" in chinese
+    assert "Push prepaid" not in chinese
+
+
+def test_the_ledger_page_queries_do_not_grow_with_its_rows(client, django_assert_max_num_queries):
+    account = fund(AccountFactory(), cash="20000")
+    _buy_push_and_pack(account)
+    client.force_login(account.owner)
+    client.get(reverse("console:balance"))  # warm caches (sessions, content types)
+    with django_assert_max_num_queries(15):
+        client.get(reverse("console:balance"))
