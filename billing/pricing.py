@@ -156,8 +156,11 @@ class QuoteLine:
 
     discount_rate is the fraction of the list price paid (1 = no discount, 0.80 = "80%").
     subtotal is rounded once: to_fen(unit_price × quantity × discount_rate), except on an
-    upgrade line, where unit_price is the monthly price difference, quantity the remaining
-    days, and subtotal the SPEC.md fee formula named in the label.
+    upgrade line, where unit_price is the daily price difference (shown to 5 places), quantity
+    the remaining days, and subtotal the SPEC.md fee formula named in the label.
+
+    label is English; code and args say the same thing as data, so a reader's language can be
+    used on display (the console translates them; stored_lines() keeps them on the order).
     """
 
     label: str
@@ -165,6 +168,8 @@ class QuoteLine:
     quantity: Decimal
     discount_rate: Decimal
     subtotal: Decimal
+    code: str = ""
+    args: tuple[tuple[str, str | int], ...] = ()
 
     def as_dict(self) -> dict[str, str]:
         return {
@@ -186,6 +191,12 @@ class Quote:
             "total": _plain(to_fen(self.total)),
             "lines": [line.as_dict() for line in self.lines],
         }
+
+    def stored_lines(self) -> list[dict]:
+        """The breakdown as an order or bill line keeps it: as_dict() plus code and args."""
+        return [
+            {**line.as_dict(), "code": line.code, "args": dict(line.args)} for line in self.lines
+        ]
 
 
 def _quote(*lines: QuoteLine) -> Quote:
@@ -331,6 +342,8 @@ def push_prepaid_quote(*, region: str, capacity_wan: int, months: int) -> Quote:
                 f"Mobile push prepaid, {rates.name}: {capacity_wan:,}万 DAU peak "
                 f"× {months} {months_word(months)}"
             ),
+            code="push_prepaid",
+            args=(("region", region), ("capacity", capacity_wan), ("months", months)),
             unit_price=rates.prepaid_per_wan_month,
             quantity=quantity,
             discount_rate=rate,
@@ -374,6 +387,14 @@ def push_upgrade_quote(
                 f"({duration_band(months)} band), monthly price difference "
                 f"× {remaining_days} days ÷ (365 ÷ 12)"
             ),
+            code="push_upgrade",
+            args=(
+                ("region", region),
+                ("from", from_capacity_wan),
+                ("to", to_capacity_wan),
+                ("band", str(duration_band(months))),
+                ("days", remaining_days),
+            ),
             # Shown per day so that unit price × days reads as the fee (to within a fen: the
             # daily price is shown to 5 places; the fee is computed exactly and rounded once).
             unit_price=(difference * MONTHS_PER_YEAR / UPGRADE_DAYS_PER_YEAR).quantize(
@@ -416,6 +437,8 @@ def push_postpaid_day_quote(*, region: str, dau: int, charged_day_number: int) -
         return _quote(
             QuoteLine(
                 label=f"Mobile push postpaid, {rates.name}: DAU {dau:,} (up to 1,000 is free)",
+                code="push_postpaid_free",
+                args=(("region", region), ("dau", dau)),
                 unit_price=ZERO,
                 quantity=Decimal(dau),
                 discount_rate=NO_DISCOUNT,
@@ -426,12 +449,16 @@ def push_postpaid_day_quote(*, region: str, dau: int, charged_day_number: int) -
     if dau <= POSTPAID_FIXED_DAU_MAX:
         unit_price, quantity = rates.postpaid_fixed_day, Decimal(1)
         label = f"{day_label}: DAU {dau:,} (1,001-10,000, fixed price)"
+        code = "push_postpaid_fixed"
     else:
         unit_price, quantity = rates.postpaid_per_dau_day, Decimal(dau)
         label = f"{day_label}: DAU {dau:,} (above 10,000, per DAU)"
+        code = "push_postpaid_per_dau"
     return _quote(
         QuoteLine(
             label=label,
+            code=code,
+            args=(("region", region), ("day", charged_day_number), ("dau", dau)),
             unit_price=unit_price,
             quantity=quantity,
             discount_rate=rate,
@@ -450,6 +477,8 @@ def captcha_overage_quote(*, verifications: int) -> Quote:
     return _quote(
         QuoteLine(
             label=f"CAPTCHA postpaid: {verifications:,} verifications",
+            code="captcha_overage",
+            args=(("count", verifications),),
             unit_price=CAPTCHA_OVERAGE_PER_VERIFICATION,
             quantity=quantity,
             discount_rate=NO_DISCOUNT,
@@ -458,7 +487,9 @@ def captcha_overage_quote(*, verifications: int) -> Quote:
     )
 
 
-def captcha_pack_quote(*, label: str, price: Decimal, verifications: int) -> Quote:
+def captcha_pack_quote(
+    *, label: str, price: Decimal, verifications: int, kind: str = "count"
+) -> Quote:
     """A pack at its catalogue price, in the same breakdown shape as every other quote."""
     price = _money(price, name="Pack price")
     _whole_number(verifications, name="Pack verifications", minimum=1)
@@ -467,6 +498,8 @@ def captcha_pack_quote(*, label: str, price: Decimal, verifications: int) -> Quo
     return _quote(
         QuoteLine(
             label=label,
+            code="captcha_pack",
+            args=(("kind", kind), ("count", verifications)),
             unit_price=price,
             quantity=Decimal(1),
             discount_rate=NO_DISCOUNT,

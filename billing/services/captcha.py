@@ -70,14 +70,14 @@ def buy_pack(
                 _("Top-up packs can be bought once the account has bought a count pack.")
             )
         quote = pricing.captcha_pack_quote(
-            label=str(sku), price=sku.price, verifications=sku.verifications
+            label=str(sku), price=sku.price, verifications=sku.verifications, kind=sku.kind
         )
         order = pay_order(
             account=account,
             product=sku.product,
             kind=Order.Kind.TOPUP if sku.kind == PackSku.Kind.TOPUP else Order.Kind.NEW,
             total=quote.total,
-            breakdown=quote.as_dict()["lines"],
+            breakdown=quote.stored_lines(),
             voucher_code=voucher_code,
             idempotency_key=idempotency_key,
             user=user,

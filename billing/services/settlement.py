@@ -136,11 +136,18 @@ def _settle_account_days(account_id, rows, counts, *, product, now) -> int:
             )
             if stopped:
                 # A day wholly inside a stop (arrears) is not charged and not counted.
-                breakdown = [{"label": "Service stopped all day: not charged", "subtotal": "0"}]
+                breakdown = [
+                    {
+                        "label": "Service stopped all day: not charged",
+                        "subtotal": "0",
+                        "code": "push_postpaid_stopped",
+                        "args": {},
+                    }
+                ]
                 lines.append((app_id, day, dau, None, quote, ZERO, breakdown))
             else:
                 amount = ZERO if charity else quote.total
-                lines.append((app_id, day, dau, number, quote, amount, quote.as_dict()["lines"]))
+                lines.append((app_id, day, dau, number, quote, amount, quote.stored_lines()))
         if lines:
             created = _insert_lines(account, product, lines, now=now)
             charged = [line for line in created if line[3] > 0]
@@ -280,7 +287,7 @@ def _adjust_push_line(*, line_id: int, now: dt.datetime) -> int:
             unit_price=quote.lines[0].unit_price,
             discount_rate=quote.lines[0].discount_rate,
             amount=correct - billed,
-            breakdown=quote.as_dict()["lines"],
+            breakdown=quote.stored_lines(),
             adjusts=line,
             created_at=now,
         )
@@ -323,7 +330,7 @@ def _settle_captcha_day(*, usage_id: int, now: dt.datetime) -> int:
             quantity=unbilled,
             unit_price=quote.lines[0].unit_price,
             amount=quote.total,
-            breakdown=quote.as_dict()["lines"],
+            breakdown=quote.stored_lines(),
             adjusts=original,
             created_at=now,
         )

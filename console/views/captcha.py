@@ -103,6 +103,7 @@ def buy_pack(request, code: str):
         label=f"{sku.get_kind_display()} · {sku.verifications:,}",
         price=sku.price,
         verifications=sku.verifications,
+        kind=sku.kind,
     )
     return checkout(
         request,

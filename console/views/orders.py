@@ -52,7 +52,7 @@ def breakdown_lines(order: Order) -> list[dict]:
     """
     lines = []
     for raw in order.breakdown or []:
-        line = {"label": raw.get("label", "")}
+        line = {"label": raw.get("label", ""), "code": raw.get("code", ""), "args": raw.get("args")}
         for field in ("unit_price", "quantity", "discount_rate", "subtotal"):
             try:
                 line[field] = Decimal(str(raw[field])) if raw.get(field) not in (None, "") else None

@@ -161,3 +161,28 @@ def test_product_names_and_months_are_translated_in_the_orders_list(client):
     assert "<td>移动推送</td>" in chinese and "<td>验证码</td>" in chinese
     assert "Mobile Push" not in chinese and "<td>CAPTCHA</td>" not in chinese
     assert "× 1 个月" in chinese
+
+
+def test_breakdown_lines_read_in_the_readers_language(client):
+    account = fund(AccountFactory(), cash="9000")
+    order = buy(account)
+    client.force_login(account.owner)
+    url = reverse("console:order_detail", args=[order.number])
+    assert "Count pack of 1,000,000 verifications" in client.get(url).content.decode()
+    client.cookies["django_language"] = "zh-hans"
+    assert "次资源包" not in client.get(url).content.decode()
+    assert "，1,000,000 次验证" in client.get(url).content.decode()
+
+
+def test_lines_stored_without_a_code_keep_their_english_label(client):
+    account = fund(AccountFactory(), cash="9000")
+    order = buy(account)
+    Order.objects.filter(pk=order.pk).update(
+        breakdown=[
+            {"label": "Legacy line", "unit_price": "1", "quantity": "1", "subtotal": "1"},
+            {"label": "Odd line", "code": "push_prepaid", "args": {"region": "x"}},
+        ]
+    )
+    client.force_login(account.owner)
+    page = client.get(reverse("console:order_detail", args=[order.number])).content.decode()
+    assert "Legacy line" in page and "Odd line" in page

@@ -548,3 +548,11 @@ def test_detail_page(owner, account, prepaid_app):
     assert "can never be changed" in page
     assert "10万" in page
     assert Order.objects.get(app=prepaid_app).number in page
+
+
+def test_checkout_summary_reads_in_chinese(owner, account):
+    app = PushAppFactory(account=account, access_point="singapore")
+    owner.cookies["django_language"] = "zh-hans"
+    url = reverse("console:push_buy_checkout", args=[app.pk]) + "?capacity=10&months=1"
+    page = text(owner.get(url))
+    assert "移动推送预付费，新加坡：10万 日活峰值 × 1 个月" in page

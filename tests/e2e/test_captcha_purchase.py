@@ -1,5 +1,7 @@
 """A verified customer claims the CAPTCHA trial, buys a count pack and a top-up pack, recharges."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -61,8 +63,10 @@ def test_trial_count_pack_top_up_and_recharge(live_server, page, screenshot):
 
     page.goto(f"{live_server.url}/balance/")
     ledger = page.get_by_test_id("ledger")
-    expect(ledger.get_by_text("Payment")).to_have_count(2)
+    expect(ledger.get_by_text("Payment", exact=True)).to_have_count(2)
     expect(ledger.get_by_text("Recharge", exact=True)).to_have_count(1)
+    expect(ledger.get_by_text("CAPTCHA · Top-up pack · 200,000 verifications")).to_have_count(1)
+    expect(ledger.get_by_text(re.compile(r"^Payment reference \S+$"))).to_have_count(1)
     screenshot("balance")
     page.goto(f"{live_server.url}/orders/")
     orders = page.get_by_test_id("orders-table")
