@@ -645,3 +645,14 @@ def test_normal_refund_is_rounded_once_at_the_end():
         on=dt.date(2026, 3, 2),
     )
     assert refund.amount == D("1.00")
+
+
+def test_stored_lines_carry_a_code_and_arguments_the_quote_output_does_not():
+    quote = push_prepaid_quote(region="singapore", capacity_wan=10, months=1)
+    (stored,) = quote.stored_lines()
+    assert stored["code"] == "push_prepaid"
+    assert stored["args"] == {"region": "singapore", "capacity": 10, "months": 1}
+    assert {k: v for k, v in stored.items() if k not in ("code", "args")} == (
+        quote.as_dict()["lines"][0]
+    )
+    assert "code" not in quote.as_dict()["lines"][0]
