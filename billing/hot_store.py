@@ -27,7 +27,10 @@ def key(*parts) -> str:
 _ENTITLEMENT_LOOKUP = """
 local api_key = redis.call('GET', KEYS[1])
 if not api_key then return false end
-local account = string.format('%d', cjson.decode(api_key)[1])
+local decoded = cjson.decode(api_key)
+-- "[]" is the cached answer for an unknown or revoked SecretId: Django refuses it.
+if type(decoded[1]) ~= 'number' then return false end
+local account = string.format('%d', decoded[1])
 local version = redis.call('GET', ARGV[1] .. ':ent:v:' .. account) or '0'
 local answer = redis.call('GET', ARGV[1] .. ':ent:' .. account .. ':' .. version .. ':' .. ARGV[2])
 return {api_key, answer}

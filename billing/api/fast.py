@@ -8,6 +8,7 @@ cache miss) goes to Django unchanged, so every error and every computed answer s
 billing/api/views.py.
 """
 
+import logging
 import re
 
 from billing import hot_store
@@ -15,6 +16,7 @@ from billing.services import entitlement
 
 from .signing import ApiError, check_signature
 
+logger = logging.getLogger(__name__)
 ROUTE = re.compile(
     r"^/api/v1/(?:captcha/apps/(?P<captcha>[0-9]{1,18})/entitlement"
     r"|push/apps/(?P<push>[^/]+)/service)$"
@@ -58,7 +60,11 @@ def cached_entitlement(environ) -> bytes | None:
 
 def with_entitlement_fast_path(django_application):
     def application(environ, start_response):
-        body = cached_entitlement(environ)
+        try:
+            body = cached_entitlement(environ)
+        except Exception:  # the fast path must never be why a request fails
+            logger.exception("entitlement fast path failed; Django answers instead")
+            body = None
         if body is None:
             return django_application(environ, start_response)
         start_response("200 OK", [*HEADERS, ("Content-Length", str(len(body)))])

@@ -82,14 +82,16 @@ def check_signature(
     body: bytes,
 ) -> None:
     """ApiError unless the request is fresh and signed with the key's secret."""
-    try:
-        timestamp = int(timestamp)
-    except ValueError:
-        raise ApiError(401, "AuthFailure.MissingTimestamp", "X-Timestamp is required") from None
+    if not (isinstance(timestamp, str) and timestamp.isascii() and timestamp.isdigit()):
+        raise ApiError(401, "AuthFailure.MissingTimestamp", "X-Timestamp must be Unix seconds")
+    if len(timestamp) > 12:  # far outside any clock; also keeps int() and time maths bounded
+        raise ApiError(401, "AuthFailure.RequestExpired", "the request is older than 5 minutes")
+    timestamp = int(timestamp)
     if abs(time.time() - timestamp) > MAX_SKEW_SECONDS:
         raise ApiError(401, "AuthFailure.RequestExpired", "the request is older than 5 minutes")
     if key is None:
         raise ApiError(401, "AuthFailure.SecretIdNotFound", "unknown or revoked SecretId")
     expected = sign(secret_key=key[1], method=method, path=path, timestamp=timestamp, body=body)
-    if not hmac.compare_digest(expected, signature):
+    # compare_digest takes ASCII str only; a header with other characters cannot match anyway.
+    if not signature.isascii() or not hmac.compare_digest(expected, signature):
         raise ApiError(401, "AuthFailure.SignatureFailure", "the signature does not match")

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 from functools import wraps
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -29,6 +30,8 @@ def signed(view):
             return view(request, account_id, *args, **kwargs)
         except ApiError as failure:
             return error(failure.status, failure.code, failure.message)
+        except RequestDataTooBig:
+            return error(413, "RequestTooLarge", "the body is larger than a request may be")
         except BillingError as failure:
             return error(400, "InvalidParameter", str(failure))
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from billing import policy
 from billing.days import billing_day
@@ -37,8 +38,20 @@ def _notify(**kwargs):
     notify(**kwargs)
 
 
-def parse_events(*, account: Account, events) -> list[tuple[str, int, dt.datetime]]:
+# How far a verification's time may be from the server's clock. Later than the skew would let a
+# client choose the (future) day its overage is billed; older than the window would reopen days
+# long settled.
+MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
+MAX_EVENT_AGE = dt.timedelta(days=30)
+# int4: the DAU column; PostgreSQL text cannot hold NUL.
+MAX_DAU = 2_147_483_647
+
+
+def parse_events(
+    *, account: Account, events, now: dt.datetime | None = None
+) -> list[tuple[str, int, dt.datetime]]:
     """Validate the whole batch first: one bad event refuses the batch and stores nothing."""
+    now = now or timezone.now()
     if not isinstance(events, list) or not events:
         raise BillingError("events must be a non-empty list")
     if len(events) > MAX_BATCH:
@@ -51,7 +64,9 @@ def parse_events(*, account: Account, events) -> list[tuple[str, int, dt.datetim
         ticket, app_id, when = event.get("ticket"), event.get("app_id"), event.get("verified_at")
         if not isinstance(ticket, str) or not ticket or len(ticket) > MAX_TICKET:
             raise BillingError(f"events[{index}].ticket must be a string of 1-{MAX_TICKET} chars")
-        if app_id not in apps:
+        if not ticket.isprintable():
+            raise BillingError(f"events[{index}].ticket must not contain control characters")
+        if not isinstance(app_id, int) or isinstance(app_id, bool) or app_id not in apps:
             raise BillingError(f"events[{index}].app_id is not one of this account's apps")
         try:
             verified_at = dt.datetime.fromisoformat(when)
@@ -59,12 +74,24 @@ def parse_events(*, account: Account, events) -> list[tuple[str, int, dt.datetim
             raise BillingError(f"events[{index}].verified_at must be an ISO time") from None
         if verified_at.tzinfo is None:
             raise BillingError(f"events[{index}].verified_at needs a time zone offset")
+        try:
+            too_late = verified_at > now + MAX_CLOCK_SKEW
+            too_old = verified_at < now - MAX_EVENT_AGE
+        except OverflowError:  # an offset that pushes the time past year 1 or 9999
+            too_late = too_old = True
+        if too_late or too_old:
+            raise BillingError(
+                f"events[{index}].verified_at must be within the last 30 days and not in the future"
+            )
         parsed.append((ticket, apps[app_id], verified_at))
+    # Inserted in ticket order: two batches sharing tickets then take their index locks in the
+    # same order and cannot deadlock.
+    parsed.sort(key=lambda event: event[0])
     return parsed
 
 
 def ingest_verifications(*, account: Account, events, now: dt.datetime) -> IngestResult:
-    parsed = parse_events(account=account, events=events)
+    parsed = parse_events(account=account, events=events, now=now)
     with transaction.atomic():
         # Durable before the call returns; a ticket seen before (this batch or any other) is
         # skipped by the unique index.
@@ -188,8 +215,10 @@ def rearm_usage_alert(account: Account, *, now) -> None:
 
 def report_dau(*, app: PushApp, day: dt.date, dau: int, now: dt.datetime) -> int:
     """The day's cumulative DAU; the highest value reported stands. Returns the value kept."""
-    if not isinstance(dau, int) or isinstance(dau, bool) or dau < 0:
-        raise BillingError("dau must be a non-negative integer")
+    if not isinstance(dau, int) or isinstance(dau, bool) or not 0 <= dau <= MAX_DAU:
+        raise BillingError(f"dau must be an integer from 0 to {MAX_DAU:,}")
+    if app.state == PushApp.State.DESTROYED:
+        raise BillingError("this app was destroyed or reclaimed; it has no usage to report")
     if day > billing_day(now):
         raise BillingError("DAU cannot be reported for a future day")
     with connection.cursor() as cursor:

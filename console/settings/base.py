@@ -188,3 +188,7 @@ NOTIFICATIONS_STUCK_AFTER_SECONDS = env.int("NOTIFICATIONS_STUCK_AFTER_SECONDS",
 
 # Number grouping for zh-hans money (console/formats/zh_Hans/formats.py).
 FORMAT_MODULE_PATH = ["console.formats"]
+
+# A full metering batch (10,000 verification events) is about 2.3 MB of compact JSON and more
+# when pretty-printed; Django's 2.5 MB default would refuse some valid batches.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024

@@ -149,3 +149,16 @@ def test_buying_a_pack_resumes_a_stopped_service_at_once(account):
         idempotency_key="resume",
     )
     assert get(key, path)[2]["service"] == "active"
+
+
+def test_an_unknown_secret_id_is_refused_every_time_not_only_the_first(account):
+    app = CaptchaAppFactory(account=account)
+    path = f"/api/v1/captcha/apps/{app.captcha_app_id}/entitlement"
+    stranger = api_keys.create_key(
+        acting=Acting(account=account, role=roles.OWNER), name="revoked-later"
+    )
+    get(stranger, path)  # caches the key and the answer
+    api_keys.revoke_key(acting=Acting(account=account, role=roles.OWNER), key_id=stranger.pk)
+    for _ in range(3):  # the second call meets the cached "no such key"
+        status, _, body = get(stranger, path)
+        assert status == 401 and body["error"]["code"] == "AuthFailure.SecretIdNotFound"

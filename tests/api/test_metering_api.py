@@ -229,3 +229,96 @@ def test_captcha_overage_is_settled_at_0800_next_day_once(captcha_account):
     assert (line.quantity, line.amount) == (1234, Decimal("6.17"))
     captcha_account.refresh_from_db()
     assert captcha_account.cash_balance == Decimal("9993.83")
+
+
+@pytest.mark.parametrize(
+    "event, error",
+    [
+        ({"app_id": [1]}, "app_id"),
+        ({"app_id": True}, "app_id"),
+        ({"ticket": "a\u0000b"}, "control characters"),
+        ({"verified_at": "2099-01-01T00:00:00+08:00"}, "not in the future"),
+        ({"verified_at": "2020-01-01T00:00:00+08:00"}, "within the last 30 days"),
+        ({"verified_at": "0001-01-01T00:00:00+14:00"}, "within the last 30 days"),
+        ({"verified_at": "9999-12-31T23:00:00-14:00"}, "not in the future"),
+    ],
+)
+def test_events_that_cannot_be_billed_are_refused_as_json(client, captcha_account, event, error):
+    app = CaptchaAppFactory(account=captcha_account)
+    api = Signed(client, captcha_account)
+    good = {"ticket": "t1", "app_id": app.captcha_app_id, "verified_at": timezone.now().isoformat()}
+    response = api.call("POST", "/api/v1/captcha/verifications", {"events": [{**good, **event}]})
+    assert response.status_code == 400 and error in response.json()["error"]["message"]
+    assert not VerificationEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_X_TIMESTAMP": "1" + "0" * 400},
+        {"HTTP_X_TIMESTAMP": "-5"},
+        {"HTTP_X_TIMESTAMP": "１２３"},  # fullwidth digits
+        {"HTTP_X_SIGNATURE": "é" * 64},
+    ],
+)
+def test_malformed_auth_headers_get_a_json_401(client, captcha_account, headers):
+    api = Signed(client, captcha_account)
+    app = CaptchaAppFactory(account=captcha_account)
+    path = f"/api/v1/captcha/apps/{app.captcha_app_id}/entitlement"
+    timestamp = str(int(time.time()))
+    base = {
+        "HTTP_X_SECRET_ID": api.key.secret_id,
+        "HTTP_X_TIMESTAMP": timestamp,
+        "HTTP_X_SIGNATURE": "0" * 64,
+    }
+    response = client.get(path, **{**base, **headers})
+    assert response.status_code == 401 and response.json()["error"]["code"].startswith("Auth")
+
+
+def test_dau_beyond_the_column_or_for_a_destroyed_app_is_refused(client):
+    account = AccountFactory()
+    app = PushAppFactory(account=account)
+    api = Signed(client, account)
+    path = f"/api/v1/push/apps/{app.access_id}/dau/{billing_day(timezone.now())}"
+    assert api.call("PUT", path, {"dau": 3_000_000_000}).status_code == 400
+    PushApp.objects.filter(pk=app.pk).update(
+        state=PushApp.State.DESTROYED, destroyed_at=timezone.now()
+    )
+    response = api.call("PUT", path, {"dau": 10})
+    assert response.status_code == 400 and "destroyed" in response.json()["error"]["message"]
+    assert not PushDauDaily.objects.filter(app=app).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_sharing_tickets_in_opposite_orders_do_not_deadlock():
+    import threading
+
+    from billing.services import metering
+
+    account = fund(AccountFactory(), cash="10000")
+    captcha.claim_trial(acting=Acting(account=account, role=roles.OWNER))
+    app = CaptchaAppFactory(account=account)
+    tickets = [f"t{i:05d}" for i in range(3_000)]
+    now = timezone.now()
+    batches = [events(app, tickets)["events"], events(app, tickets[::-1])["events"]]
+    barrier, failures = threading.Barrier(2), []
+
+    def ingest(batch):
+        try:
+            barrier.wait()
+            metering.ingest_verifications(account=account, events=batch, now=now)
+        except Exception as failure:  # the assertion below reports it
+            failures.append(failure)
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    threads = [threading.Thread(target=ingest, args=(batch,)) for batch in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert VerificationEvent.objects.filter(account=account).count() == 3_000
+    assert CaptchaPack.objects.get(account=account).used == 3_000
