@@ -1,5 +1,5 @@
 from .accounts import Account, Membership
-from .apps import OVERSEAS_ACCESS_POINTS, AccessPoint, CaptchaApp, PushApp
+from .apps import OVERSEAS_ACCESS_POINTS, AccessPoint, CaptchaApp, PushApp, PushAppStop
 from .catalog import PackSku, Product
 from .fields import ZERO, MoneyField
 from .ledger import DailyCounter, LedgerEntry, Recharge, Voucher
@@ -39,6 +39,7 @@ __all__ = [
     "PostpaidBillLine",
     "Product",
     "PushApp",
+    "PushAppStop",
     "PushDauDaily",
     "PushRecord",
     "PushSubscription",

@@ -100,3 +100,33 @@ class PushApp(models.Model):
     @property
     def is_overseas(self) -> bool:
         return self.access_point in OVERSEAS_ACCESS_POINTS
+
+
+class PushAppStop(models.Model):
+    """One stop of a postpaid push app for arrears, from the stop to the resume (or for good).
+
+    Settlement reads these to leave a day the app spent wholly stopped uncharged; the app's own
+    stopped_at only knows the current stop, and a resume before 06:00 would erase it.
+    """
+
+    app = models.ForeignKey(PushApp, on_delete=models.CASCADE, related_name="stops")
+    reason = models.CharField(max_length=20, choices=PushApp.StopReason.choices)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["app", "started_at"]
+        verbose_name = "push app stop"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="push_app_stop_ends_after_start",
+            ),
+            # At most one open stop per app.
+            models.UniqueConstraint(
+                fields=["app"], condition=Q(ended_at__isnull=True), name="push_app_one_open_stop"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.app} stopped {self.started_at:%Y-%m-%d %H:%M}"

@@ -4,10 +4,11 @@
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 
 from billing import policy
 from billing.days import billing_day
-from billing.models import Account, PushApp
+from billing.models import Account, PushApp, PushAppStop
 
 from . import balance_events, entitlement
 from .resources import delete_resource_data
@@ -77,6 +78,7 @@ def enforce_arrears(*, now: dt.datetime) -> tuple[int, int]:
                     now,
                 )
                 app.save(update_fields=["state", "stop_reason", "stopped_at"])
+                PushAppStop.objects.create(app=app, reason=app.stop_reason, started_at=now)
                 stopped += 1
                 _notify(
                     kind="arrears_stopped",
@@ -122,6 +124,10 @@ def resume_when_debt_is_cleared(*, account: Account, before_available) -> None:
         return
     account.arrears_since = None
     account.save(update_fields=["arrears_since"])
-    PushApp.objects.filter(
+    stopped = PushApp.objects.filter(
         account=account, state=PushApp.State.STOPPED, stop_reason=PushApp.StopReason.ARREARS
-    ).update(state=PushApp.State.ACTIVE, stop_reason=PushApp.StopReason.NONE, stopped_at=None)
+    )
+    PushAppStop.objects.filter(app__in=stopped, ended_at__isnull=True).update(
+        ended_at=timezone.now()
+    )
+    stopped.update(state=PushApp.State.ACTIVE, stop_reason=PushApp.StopReason.NONE, stopped_at=None)

@@ -8,8 +8,8 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Exists, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from psycopg.types.json import Jsonb
 
 from billing import policy, pricing
@@ -22,6 +22,7 @@ from billing.models import (
     PostpaidBillLine,
     Product,
     PushApp,
+    PushAppStop,
     PushDauDaily,
 )
 
@@ -49,6 +50,11 @@ def unsettled_push_days(*, through_day: dt.date):
             day__gte=TruncDate("app__postpaid_first_enabled_at", tzinfo=BILLING_TZ),
         )
         .exclude(Exists(settled))
+        # Nothing is billed for the days after an app was destroyed or reclaimed.
+        .exclude(
+            app__destroyed_at__isnull=False,
+            day__gt=TruncDate("app__destroyed_at", tzinfo=BILLING_TZ),
+        )
         .order_by("app__account_id", "app_id", "day")
     )
 
@@ -76,18 +82,19 @@ def settle_push_postpaid(*, now: dt.datetime) -> int:
                 "dau",
                 "app__access_point",
                 "app__charity",
-                "app__state",
-                "app__stopped_at",
             )[:CHUNK]
         )
         if not chunk:
             return settled
         counts = _charged_day_counts({row[1] for row in chunk})
+        stops = _arrears_stops({row[1] for row in chunk})
         by_account: dict[int, list] = {}
         for row in chunk:
             by_account.setdefault(row[0], []).append(row)
         for account_id, rows in by_account.items():
-            settled += _settle_account_days(account_id, rows, counts, product=product, now=now)
+            settled += _settle_account_days(
+                account_id, rows, counts, stops, product=product, now=now
+            )
 
 
 def _charged_day_counts(app_ids) -> dict[int, int]:
@@ -100,14 +107,26 @@ def _charged_day_counts(app_ids) -> dict[int, int]:
     )
 
 
-def _stopped_all_day(state: str, stopped_at, day: dt.date) -> bool:
-    """Still stopped, and already stopped when the day began: nothing of it was usable."""
-    return (
-        state == PushApp.State.STOPPED and stopped_at is not None and (stopped_at <= day_start(day))
+def _arrears_stops(app_ids) -> dict[int, list[tuple]]:
+    """(started_at, ended_at or None) of each app's stops; few apps have any."""
+    stops: dict[int, list[tuple]] = {}
+    for app_id, started_at, ended_at in PushAppStop.objects.filter(app_id__in=app_ids).values_list(
+        "app_id", "started_at", "ended_at"
+    ):
+        stops.setdefault(app_id, []).append((started_at, ended_at))
+    return stops
+
+
+def stopped_all_day(stops, day: dt.date) -> bool:
+    """A stop covered the whole Asia/Shanghai day: nothing of it was usable, so nothing is due."""
+    start, end = day_start(day), day_start(day + dt.timedelta(days=1))
+    return any(
+        started_at <= start and (ended_at is None or ended_at >= end)
+        for started_at, ended_at in stops
     )
 
 
-def _settle_account_days(account_id, rows, counts, *, product, now) -> int:
+def _settle_account_days(account_id, rows, counts, stops, *, product, now) -> int:
     with transaction.atomic():
         account = lock_account(account_id)
         done = set(
@@ -123,10 +142,10 @@ def _settle_account_days(account_id, rows, counts, *, product, now) -> int:
             # here; its loyalty days must count, so read the counts again, under the lock.
             counts.update(_charged_day_counts({row[1] for row in rows}))
         lines = []
-        for _account, app_id, day, dau, region, charity, state, stopped_at in rows:
+        for _account, app_id, day, dau, region, charity in rows:
             if (app_id, day) in done:
                 continue
-            stopped = _stopped_all_day(state, stopped_at, day)
+            stopped = stopped_all_day(stops.get(app_id, ()), day)
             number = None
             if not stopped and pricing.postpaid_day_is_charged(dau=dau):
                 # SPEC.md §3: only charged days count; the day billed counts; never reset.
@@ -266,6 +285,8 @@ def _adjust_push_line(*, line_id: int, now: dt.datetime) -> int:
         account = lock_account(line.account_id)
         app = line.app
         dau = PushDauDaily.objects.get(app=app, day=line.day).dau
+        if stopped_all_day(_arrears_stops([app.pk]).get(app.pk, ()), line.day):
+            return 0  # a later report does not make a wholly stopped day billable
         billed = line.amount + sum(a.amount for a in line.adjustments.all())
         number = line.charged_day_number
         if number is None and pricing.postpaid_day_is_charged(dau=dau):
@@ -303,9 +324,24 @@ def captcha_settlement_through(now: dt.datetime) -> dt.date:
 
 
 def settle_captcha_overage(*, now: dt.datetime) -> int:
+    """Bill each day whose overage is not fully billed yet (one set-based read, not a scan)."""
     through_day = captcha_settlement_through(now)
-    due = CaptchaUsageDaily.objects.filter(day__lte=through_day, overage__gt=0).values_list(
-        "pk", flat=True
+    billed = (
+        PostpaidBillLine.objects.filter(
+            account=OuterRef("account"),
+            product__code=Product.Code.CAPTCHA,
+            app__isnull=True,
+            day=OuterRef("day"),
+        )
+        .values("day")
+        .annotate(quantity=Sum("quantity"))
+        .values("quantity")
+    )
+    due = (
+        CaptchaUsageDaily.objects.filter(day__lte=through_day, overage__gt=0)
+        .annotate(billed=Coalesce(Subquery(billed), 0))
+        .filter(overage__gt=F("billed"))
+        .values_list("pk", flat=True)
     )
     return sum(_settle_captcha_day(usage_id=usage_id, now=now) for usage_id in due)
 
@@ -322,18 +358,32 @@ def _settle_captcha_day(*, usage_id: int, now: dt.datetime) -> int:
         unbilled = usage.overage - billed_quantity
         if unbilled <= 0:
             return 0
-        quote = pricing.captcha_overage_quote(verifications=unbilled)
+        # SPEC.md §2: the day's total is rounded once. A late event adds what the whole day now
+        # costs minus what was already billed, never a separately rounded amount.
+        day_quote = pricing.captcha_overage_quote(verifications=usage.overage)
+        billed_amount = sum((line.amount for line in lines), ZERO)
+        amount = day_quote.total - billed_amount
+        breakdown = day_quote.stored_lines()
+        if billed_amount:
+            breakdown.append(
+                {
+                    "label": "Already billed for this day",
+                    "subtotal": f"-{billed_amount}",
+                    "code": "captcha_already_billed",
+                    "args": {},
+                }
+            )
         line = PostpaidBillLine.objects.create(
             account=account,
             product=Product.objects.get(code=Product.Code.CAPTCHA),
             day=usage.day,
             quantity=unbilled,
-            unit_price=quote.lines[0].unit_price,
-            amount=quote.total,
-            breakdown=quote.stored_lines(),
+            unit_price=day_quote.lines[0].unit_price,
+            amount=amount,
+            breakdown=breakdown,
             adjusts=original,
             created_at=now,
         )
-        if quote.total > 0:
-            charge(account=account, amount=quote.total, line=line, now=now)
+        if amount > 0:
+            charge(account=account, amount=amount, line=line, now=now)
     return 1

@@ -123,6 +123,8 @@ def _line_text(code: str, args: dict) -> str | None:
         }
     if code == "push_postpaid_stopped":
         return _("Service stopped all day: not charged")
+    if code == "captcha_already_billed":
+        return _("Already billed for this day")
     if code == "captcha_overage":
         return _("CAPTCHA postpaid: %(count)s verifications") % {"count": _grouped(args["count"])}
     if code == "captcha_pack":

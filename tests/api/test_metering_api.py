@@ -231,6 +231,25 @@ def test_captcha_overage_is_settled_at_0800_next_day_once(captcha_account):
     assert captcha_account.cash_balance == Decimal("9993.83")
 
 
+def test_late_overage_for_a_billed_day_is_the_day_total_rounded_once(
+    captcha_account, django_assert_max_num_queries
+):
+    two_days_ago = billing_day(timezone.now()) - dt.timedelta(days=2)
+    usage = CaptchaUsageDaily.objects.create(
+        account=captcha_account, day=two_days_ago, verifications=1, overage=1
+    )
+    run_due_jobs(now=timezone.now())  # 1 × ¥0.005 = ¥0.01 (half up)
+    CaptchaUsageDaily.objects.filter(pk=usage.pk).update(verifications=2, overage=2)
+    run_due_jobs(now=timezone.now())  # the day is now 2 × ¥0.005 = ¥0.01: nothing more is due
+    lines = PostpaidBillLine.objects.filter(account=captcha_account, app__isnull=True)
+    assert sorted(line.amount for line in lines) == [Decimal("0.00"), Decimal("0.01")]
+    captcha_account.refresh_from_db()
+    assert captcha_account.cash_balance == Decimal("9999.99")
+    # A run with nothing left to bill does not revisit every past day.
+    with django_assert_max_num_queries(60):
+        run_due_jobs(now=timezone.now())
+
+
 @pytest.mark.parametrize(
     "event, error",
     [

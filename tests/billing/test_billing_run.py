@@ -149,16 +149,35 @@ def test_days_wholly_inside_an_arrears_stop_are_not_charged_nor_counted():
     run_due_jobs(now=at("2026-11-03", 6, 31))  # stopped 2026-11-03 06:31
     report(app, "2026-11-03", 5_000)  # stopped part of the day only: charged, day 2
     report(app, "2026-11-04", 5_000)  # stopped all day: not charged
+    # Paid off before the 06:00 settlement: the day was still wholly stopped.
+    with time_machine.travel(at("2026-11-05", 5, 0), tick=False):
+        ledger.recharge(account=account, amount=Decimal("500.00"), provider_reference="R2")
     run_due_jobs(now=at("2026-11-05"))
     lines = {line.day.day: line for line in PostpaidBillLine.objects.filter(app=app)}
     assert (lines[3].charged_day_number, lines[3].amount) == (2, Decimal("32.00"))
     assert (lines[4].charged_day_number, lines[4].amount) == (None, Decimal("0.00"))
-    assert "stopped all day" in lines[4].breakdown[0]["label"]
-    ledger.recharge(account=account, amount=Decimal("500.00"), provider_reference="R2")
-    report(app, "2026-11-05", 5_000)
+    assert lines[4].breakdown[0]["code"] == "push_postpaid_stopped"
+    # A later, higher report for the stopped day does not make it billable.
+    PushDauDaily.objects.filter(app=app, day="2026-11-04").update(dau=6_000)
+    report(app, "2026-11-05", 5_000)  # the day of the resume: charged, day 3
     run_due_jobs(now=at("2026-11-06"))
+    assert not PostpaidBillLine.objects.filter(app=app, day="2026-11-04", adjusts__isnull=False)
     line = PostpaidBillLine.objects.get(app=app, day="2026-11-05")
     assert (line.charged_day_number, line.amount) == (3, Decimal("32.00"))
+
+
+def test_days_after_an_app_was_reclaimed_are_not_billed():
+    account = fund(AccountFactory(), cash="10")
+    app = postpaid_app(account)
+    report(app, "2026-11-01", 70_000)
+    run_due_jobs(now=at("2026-11-02"))  # arrears
+    run_due_jobs(now=at("2026-11-03", 7))  # stopped
+    run_due_jobs(now=at("2026-11-10", 7))  # reclaimed 2026-11-10 07:00
+    app.refresh_from_db()
+    assert app.state == PushApp.State.DESTROYED
+    report(app, "2026-11-12", 70_000)  # reported anyway (the API refuses this)
+    run_due_jobs(now=at("2026-11-13"))
+    assert not PostpaidBillLine.objects.filter(app=app, day="2026-11-12").exists()
 
 
 def test_arrears_reclaimed_seven_days_after_the_stop():
