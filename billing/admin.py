@@ -22,6 +22,7 @@ from billing.models import (
     PostpaidBillLine,
     Product,
     PushApp,
+    PushAppStop,
     PushDauDaily,
     PushSubscription,
     Recharge,
@@ -380,6 +381,15 @@ class CaptchaAppAdmin(admin.ModelAdmin):
     list_display = ["name", "captcha_app_id", "account", "created_at"]
     search_fields = ["name", "captcha_app_id", "account__name", "account__owner__email"]
     readonly_fields = ["account", "captcha_app_id", "created_at"]
+
+
+@admin.register(PushAppStop)
+class PushAppStopAdmin(ReadOnlyAdmin):
+    list_display = ["app", "reason", "started_at", "ended_at"]
+    list_filter = ["reason"]
+    search_fields = ["app__name", "app__access_id", "app__account__name"]
+    list_select_related = ["app"]
+    date_hierarchy = "started_at"
 
 
 @admin.register(PushApp)

@@ -131,6 +131,7 @@ def _auto_renew(subscription: PushSubscription, now: dt.datetime) -> bool:
             idempotency_key=f"auto-renew:{subscription.pk}:{subscription.expires_at:%Y%m%d}",
             now=now,
             allow_advance=account.big_customer,
+            expected_expiry=subscription.expires_at,
         )
     except BillingError:
         return False  # not enough balance: the expiry notices and the stop follow

@@ -167,11 +167,13 @@ def renew(
     now: dt.datetime | None = None,
     by_staff: bool = False,
     allow_advance: bool = False,
+    expected_expiry: dt.datetime | None = None,
 ) -> Purchase:
     """Renew at the current capacity; the new period starts at the old expiry (no gap).
 
     Customers may renew while active and on days 1-7 after expiry; from the stop on day 8 only
-    support staff can (by_staff).
+    support staff can (by_staff). Auto-renewal passes the expiry it saw (expected_expiry): if a
+    renewal committed meanwhile moved it, nothing is bought twice.
     """
     app = subscription.app
 
@@ -186,6 +188,8 @@ def renew(
         )
         if sub.state != PushSubscription.State.ACTIVE:
             raise BillingError(_("This subscription has ended; buy prepaid service again."))
+        if expected_expiry is not None and sub.expires_at != expected_expiry:
+            raise BillingError(_("This subscription was renewed meanwhile."))
         if not by_staff and days_after_expiry(sub, now=now) >= policy.PUSH_STOP_DAY_AFTER_EXPIRY:
             raise BillingError(
                 _("The service was stopped on day 8 after expiry; contact support to renew.")

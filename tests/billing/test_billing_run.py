@@ -261,6 +261,27 @@ def test_auto_renew_on_the_expiry_day_starts_at_the_old_expiry():
     assert notices("push_expired") == 0
 
 
+def test_auto_renewal_racing_a_manual_renewal_buys_one_period():
+    """The run read the subscription before the customer's renewal committed."""
+    from billing.services.lifecycle import _auto_renew
+
+    account = fund(AccountFactory(), cash="1600")
+    _app, subscription = prepaid(account, auto_renew=True)
+    seen_by_the_run = PushSubscription.objects.get(pk=subscription.pk)
+    with time_machine.travel(at("2026-12-01", 11), tick=False):
+        push.renew(
+            acting=Acting(account=account, role=roles.OWNER),
+            user=account.owner,
+            subscription=subscription,
+            months=1,
+            idempotency_key="manual",
+        )
+    assert _auto_renew(seen_by_the_run, at("2026-12-01", 11, 1)) is False
+    subscription.refresh_from_db()
+    assert subscription.expires_at == at("2027-01-01", 10, 0)
+    assert Order.objects.filter(account=account, kind="renewal").count() == 1
+
+
 def test_a_failed_auto_renewal_is_retried_after_a_recharge_until_the_stop():
     account = fund(AccountFactory(), cash="800")
     _app, subscription = prepaid(account, auto_renew=True)  # balance now 0
