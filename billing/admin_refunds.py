@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from billing.days import billing_day
 from billing.errors import BillingError
 from billing.models import RefundTicket, RefundTicketEvent
 from billing.services import refunds
@@ -142,7 +143,7 @@ class RefundTicketAdmin(admin.ModelAdmin):
         eligibility = refunds.refund_eligibility(order=order)
         usage = None
         if order.app_id:
-            usage = order.app.dau.filter(day__gte=order.created_at.date()).aggregate(
+            usage = order.app.dau.filter(day__gte=billing_day(order.created_at)).aggregate(
                 days=Count("id"), total=Sum("dau")
             )
         elif getattr(order, "pack", None):

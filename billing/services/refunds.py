@@ -148,7 +148,8 @@ def _push_eligibility(order: Order, now: dt.datetime) -> Eligibility:
         Check(
             _("Five-day right not used yet"),
             account.five_day_refund_used_at is None,
-            _("used on %(date)s") % {"date": f"{account.five_day_refund_used_at:%Y-%m-%d}"}
+            _("used on %(date)s")
+            % {"date": f"{billing_day(account.five_day_refund_used_at):%Y-%m-%d}"}
             if account.five_day_refund_used_at
             else "",
         ),

@@ -34,7 +34,10 @@ def ledger_description(entry) -> str:
             parts.append(order.app.name)
         if order.sku_id:
             parts.append(_("%(count)s verifications") % {"count": f"{order.sku.verifications:,}"})
-        if order.capacity_wan and order.months:
+        if order.kind == order.Kind.UPGRADE and order.capacity_wan:
+            # An upgrade buys the new capacity for the days left, not for `months`.
+            parts.append(_("to %(capacity)s万") % {"capacity": f"{order.capacity_wan:,}"})
+        elif order.capacity_wan and order.months:
             parts.append(
                 ngettext(
                     "%(capacity)s万 × %(months)d month",

@@ -33,7 +33,7 @@ def _page(request, *, recharge_form=None, alert_form=None, status=200):
                 "order__sku",
                 "order__refund_of",
                 "bill_line__app",
-            ).order_by("-created_at", "-id"),
+            ).order_by("-id"),  # insertion order: the running balances chain in it
             25,
         ).get_page(request.GET.get("page")),
         "vouchers": vouchers,

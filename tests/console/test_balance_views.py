@@ -171,3 +171,16 @@ def test_the_ledger_page_queries_do_not_grow_with_its_rows(client, django_assert
     client.get(reverse("console:balance"))  # warm caches (sessions, content types)
     with django_assert_max_num_queries(15):
         client.get(reverse("console:balance"))
+
+
+def test_a_page_rendered_for_a_refused_post_switches_language_back_to_a_get_page(client):
+    account = AccountFactory()
+    client.force_login(account.owner)
+    response = client.post(
+        reverse("console:recharge"),
+        {"amount": "0"},
+        HTTP_REFERER="http://testserver/balance/",
+    )
+    page = response.content.decode()
+    assert 'name="next" value="http://testserver/balance/"' in page
+    assert 'value="/balance/recharge/"' not in page
