@@ -98,10 +98,15 @@ def enforce_arrears(*, now: dt.datetime) -> tuple[int, int]:
         account__cash_balance__lt=0,
         account__big_customer=False,
     )
-    for app_id in due.values_list("pk", flat=True):
+    for app_id, account_id in due.values_list("pk", "account_id"):
         with transaction.atomic():
+            # The account first, as a recharge takes it: a recharge that cleared the debt just
+            # now has resumed the app, and one still running waits until this one decides.
+            account = Account.objects.select_for_update().get(pk=account_id)
             app = PushApp.objects.select_for_update().select_related("account").get(pk=app_id)
             if app.state != PushApp.State.STOPPED or app.stop_reason != PushApp.StopReason.ARREARS:
+                continue
+            if account.cash_balance >= 0 or account.big_customer:
                 continue
             app.state, app.destroyed_at = PushApp.State.DESTROYED, now
             app.save(update_fields=["state", "destroyed_at"])

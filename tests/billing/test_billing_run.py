@@ -311,8 +311,15 @@ def test_failed_auto_renewal_of_a_big_customer_is_advanced_by_the_platform():
 
 
 def test_billing_run_command_parses_at_and_refuses_bad_input(capsys):
-    call_command("billing_run", "--at", "2026-12-01T06:00+08:00")
-    assert '"at": "2026-12-01T06:00:00+08:00"' in capsys.readouterr().out
+    with time_machine.travel(at("2026-12-01", 6, 1), tick=False):
+        call_command("billing_run", "--at", "2026-12-01T06:00+08:00")
+        assert '"at": "2026-12-01T06:00:00+08:00"' in capsys.readouterr().out
+        account = fund(AccountFactory(), cash="800")
+        _app, subscription = prepaid(account)  # expires 2026-12-01 10:00; day 15 is 12-16
+        with pytest.raises(CommandError, match="in the future"):
+            call_command("billing_run", "--at", "2026-12-17T06:00+08:00")
+        subscription.refresh_from_db()
+        assert subscription.state == PushSubscription.State.ACTIVE
     with pytest.raises(CommandError, match="time zone"):
         call_command("billing_run", "--at", "2026-12-01T06:00")
     with pytest.raises(CommandError, match="not an ISO"):

@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from billing.services.lifecycle import run_due_jobs
 
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+
 
 def aware_instant(value: str) -> dt.datetime:
     try:
@@ -27,5 +29,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, at=None, **options):
         now = aware_instant(at) if at else timezone.now()
+        if now > timezone.now() + FUTURE_TOLERANCE:
+            # A run as of tomorrow would stop and destroy services early, for good.
+            raise CommandError(f"--at {at} is in the future; a billing run cannot run ahead")
         report = run_due_jobs(now=now)
         self.stdout.write(json.dumps({"at": now.isoformat(), **report.as_dict()}))
