@@ -101,7 +101,8 @@ def main() -> None:
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
-            *os.environ.get("BENCH_GUNICORN", "--workers 4").split(),
+            # The Procfile's web process: 2 workers x 4 threads (gthread, keep-alive).
+            *os.environ.get("BENCH_GUNICORN", "--workers 2 --threads 4").split(),
         ],
         cwd=REPO,
         env=os.environ.copy(),
