@@ -162,3 +162,23 @@ def test_bulk_approve_leaves_failing_tickets_with_a_message(client, support):
 def test_staff_outside_support_cannot_see_refund_tickets(client):
     client.force_login(UserFactory(username="intern", is_staff=True))
     assert client.get(reverse("admin:billing_refundticket_changelist")).status_code == 403
+
+
+def test_a_refund_order_reads_as_returned_to_balance(client):
+    from billing.models import Order
+    from billing.services import refunds
+
+    account = fund(AccountFactory(), cash="800")
+    order = bought(account)
+    ticket = refunds.request_refund(
+        acting=Acting(account=account, role=roles.OWNER),
+        user=account.owner,
+        order=order,
+        reason="Wrong app",
+    )
+    refunds.approve(ticket=ticket, by=UserFactory(is_staff=True))
+    refund = Order.objects.get(refund_of=order)
+    client.force_login(account.owner)
+    listing = client.get(reverse("console:orders")).content.decode()
+    detail = client.get(reverse("console:order_detail", args=[refund.number])).content.decode()
+    assert "Returned to balance" in listing and "Returned to balance" in detail
