@@ -49,8 +49,8 @@ def entitlement_lookup(secret_id: str, product: str, public_id) -> tuple[int, st
     )
     if not found or not found[1]:
         return None
-    account_id, secret_key = json.loads(found[0]) or (None, None)
-    return None if account_id is None else (account_id, secret_key, found[1])
+    account_id, secret_key = json.loads(found[0])  # the script returns only live keys
+    return account_id, secret_key, found[1]
 
 
 def get_raw(name: str) -> bytes | None:

@@ -11,13 +11,8 @@ from billing.days import billing_day
 from billing.models import Account, PushApp, PushAppStop
 
 from . import balance_events, entitlement
+from .notices import notify
 from .resources import delete_resource_data
-
-
-def _notify(**kwargs):
-    from notifications.services import notify
-
-    notify(**kwargs)
 
 
 def enter_arrears(*, account: Account, now: dt.datetime) -> None:
@@ -25,7 +20,7 @@ def enter_arrears(*, account: Account, now: dt.datetime) -> None:
     if account.arrears_since is None:
         account.arrears_since = now
         account.save(update_fields=["arrears_since"])
-    _notify(
+    notify(
         kind="arrears",
         account=account,
         subject=account,
@@ -37,22 +32,21 @@ def enter_arrears(*, account: Account, now: dt.datetime) -> None:
     )
 
 
-def _tell_captcha_stop(account: Account, *, now: dt.datetime) -> int:
+def _tell_captcha_stop(account: Account, *, now: dt.datetime) -> None:
     """CAPTCHA overage stops by itself when the grace ends (entitlement is derived); say so once
     per arrears episode, keyed by the day the grace ended, if the stop leaves nothing to use."""
     if account.captcha_postpaid != Account.CaptchaPostpaid.ON:
-        return 0
+        return
     if entitlement.captcha_service_active(account, now=now):
-        return 0  # live packs still answer
+        return  # live packs still answer
     stopped_at = account.arrears_since + policy.ARREARS_GRACE
-    _notify(
+    notify(
         kind="captcha_service_stopped",
         account=account,
         subject=account,
         day=billing_day(stopped_at),
         context={"stopped_at": stopped_at, "reason": "arrears"},
     )
-    return 0  # push apps are what `stopped` counts
 
 
 def enforce_arrears(*, now: dt.datetime) -> tuple[int, int]:
@@ -66,7 +60,7 @@ def enforce_arrears(*, now: dt.datetime) -> tuple[int, int]:
             account = Account.objects.select_for_update().get(pk=account_id)
             if account.cash_balance >= 0 or account.arrears_since is None:
                 continue
-            stopped += _tell_captcha_stop(account, now=now)
+            _tell_captcha_stop(account, now=now)
             for app in PushApp.objects.select_for_update().filter(
                 account=account,
                 billing_mode=PushApp.BillingMode.POSTPAID,
@@ -80,7 +74,7 @@ def enforce_arrears(*, now: dt.datetime) -> tuple[int, int]:
                 app.save(update_fields=["state", "stop_reason", "stopped_at"])
                 PushAppStop.objects.create(app=app, reason=app.stop_reason, started_at=now)
                 stopped += 1
-                _notify(
+                notify(
                     kind="arrears_stopped",
                     account=account,
                     subject=app,
@@ -112,7 +106,7 @@ def enforce_arrears(*, now: dt.datetime) -> tuple[int, int]:
             app.save(update_fields=["state", "destroyed_at"])
             delete_resource_data(app)
             reclaimed += 1
-            _notify(
+            notify(
                 kind="arrears_reclaimed",
                 account=app.account,
                 subject=app,

@@ -15,12 +15,7 @@ from billing.days import billing_day, day_start
 from billing.models import Account, CaptchaPack
 
 from . import entitlement
-
-
-def _notify(**kwargs):
-    from notifications.services import notify
-
-    notify(**kwargs)
+from .notices import notify
 
 
 def run_captcha_pack_rules(*, now: dt.datetime) -> dict[str, int]:
@@ -42,7 +37,7 @@ def send_expiry_reminders(*, now: dt.datetime) -> int:
     for pack in packs.iterator():
         days_left = (billing_day(pack.expires_at) - today).days
         if days_left in policy.CAPTCHA_EXPIRY_REMINDER_DAYS_BEFORE:
-            _notify(
+            notify(
                 kind="captcha_pack_expiry_reminder",
                 account=pack.account,
                 subject=pack,
@@ -72,7 +67,7 @@ def tell_stops_by_expiry(*, now: dt.datetime, lookback=dt.timedelta(days=8)) -> 
             continue
         last = expired.filter(account=account).order_by("-expires_at").first()
         formal = account.packs.exclude(kind="trial").exists()
-        _notify(
+        notify(
             kind="captcha_service_stopped",
             account=account,
             subject=account,

@@ -19,6 +19,7 @@ from billing.selectors import Acting
 from . import push
 from .arrears import enforce_arrears
 from .captcha_lifecycle import run_captcha_pack_rules
+from .notices import notify
 from .resources import delete_resource_data
 from .settlement import settle_captcha_overage, settle_push_adjustments, settle_push_postpaid
 from .trial import run_capacity_rules, run_trial_rules
@@ -61,12 +62,6 @@ def run_due_jobs(*, now: dt.datetime) -> RunReport:
     return report
 
 
-def _notify(**kwargs):
-    from notifications.services import notify
-
-    notify(**kwargs)
-
-
 def run_prepaid_lifecycle(*, now: dt.datetime, report: RunReport) -> None:
     """Reminders 7..1 days before expiry; auto-renew on the expiry day; expiry notices days
     0..7; stop on day 8 (00:00); destroy on day 15."""
@@ -80,7 +75,7 @@ def run_prepaid_lifecycle(*, now: dt.datetime, report: RunReport) -> None:
         expiry_day = billing_day(subscription.expires_at)
         day_number = (today - expiry_day).days
         if -day_number in policy.PUSH_EXPIRY_REMINDER_DAYS_BEFORE:
-            _notify(
+            notify(
                 kind="push_expiry_reminder",
                 account=app.account,
                 subject=app,
@@ -101,7 +96,7 @@ def run_prepaid_lifecycle(*, now: dt.datetime, report: RunReport) -> None:
             report.renewed += 1
             continue
         if day_number in policy.PUSH_EXPIRY_NOTICE_DAYS_AFTER:
-            _notify(
+            notify(
                 kind="push_expired",
                 account=app.account,
                 subject=app,
@@ -153,7 +148,7 @@ def _stop(subscription: PushSubscription, now: dt.datetime, expiry_day: dt.date)
             now,
         )
         app.save(update_fields=["state", "stop_reason", "stopped_at"])
-        _notify(
+        notify(
             kind="push_stopped",
             account=app.account,
             subject=app,
@@ -183,7 +178,7 @@ def _destroy(subscription: PushSubscription, now: dt.datetime) -> int:
         app.state, app.destroyed_at = PushApp.State.DESTROYED, now
         app.save(update_fields=["state", "destroyed_at"])
         delete_resource_data(app)
-        _notify(
+        notify(
             kind="push_destroyed",
             account=app.account,
             subject=app,

@@ -15,6 +15,7 @@ from billing.models import Account, CaptchaApp, CaptchaPack, PushApp
 
 from . import entitlement
 from .ledger import lock_account
+from .notices import notify
 
 MAX_BATCH = 10_000
 MAX_TICKET = 128
@@ -32,18 +33,12 @@ class IngestResult:
         return dict(self.__dict__)
 
 
-def _notify(**kwargs):
-    from notifications.services import notify
-
-    notify(**kwargs)
-
-
 # How far a verification's time may be from the server's clock. Later than the skew would let a
 # client choose the (future) day its overage is billed; older than the window would reopen days
 # long settled.
 MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
 MAX_EVENT_AGE = dt.timedelta(days=30)
-# int4: the DAU column; PostgreSQL text cannot hold NUL.
+# The DAU column is a PostgreSQL integer (int4).
 MAX_DAU = 2_147_483_647
 
 
@@ -129,7 +124,7 @@ def ingest_verifications(*, account: Account, events, now: dt.datetime) -> Inges
                 )
                 _record_usage(locked, day, count, over)
             if refused:
-                _notify(
+                notify(
                     kind="captcha_service_stopped",
                     account=locked,
                     subject=locked,
@@ -196,7 +191,7 @@ def _check_usage_alert(account: Account, *, now) -> None:
     ):
         account.captcha_usage_alert_sent = True
         account.save(update_fields=["captcha_usage_alert_sent"])
-        _notify(
+        notify(
             kind="captcha_usage_90",
             account=account,
             subject=account,

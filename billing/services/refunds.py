@@ -29,6 +29,7 @@ from billing.models import (
 from billing.selectors import Acting
 
 from .ledger import lock_account, post_entry
+from .notices import notify
 from .numbers import next_order_number
 
 PERIOD_KINDS = (Order.Kind.NEW, Order.Kind.RENEWAL)
@@ -135,6 +136,15 @@ def _period_orders(app: PushApp) -> list[Order]:
     )
 
 
+def _paid_upgrades(app: PushApp, *, since: dt.datetime) -> list[Order]:
+    """The app's paid upgrade orders from `since` on, oldest first."""
+    return list(
+        Order.objects.filter(
+            app=app, kind=Order.Kind.UPGRADE, status=Order.Status.PAID, created_at__gte=since
+        ).order_by("created_at")
+    )
+
+
 def _push_eligibility(order: Order, now: dt.datetime) -> Eligibility:
     account = order.account
     subscription = PushSubscription.objects.filter(
@@ -199,16 +209,10 @@ def _ended_with(order: Order, now: dt.datetime) -> list[Order]:
     """
     if order.kind == Order.Kind.RENEWAL and order.period_start > now:
         return []
-    upgrades = Order.objects.filter(
-        app=order.app,
-        kind=Order.Kind.UPGRADE,
-        status=Order.Status.PAID,
-        created_at__gte=order.created_at,
-    ).order_by("created_at")
     not_started = [
         o for o in _period_orders(order.app) if o.period_start > now and o.pk != order.pk
     ]
-    return [*upgrades, *not_started]
+    return [*_paid_upgrades(order.app, since=order.created_at), *not_started]
 
 
 def _normal_refund(order, subscription, now, *, checks) -> Eligibility:
@@ -223,12 +227,7 @@ def _normal_refund(order, subscription, now, *, checks) -> Eligibility:
         return Eligibility(
             None, checks, reason=_("No prepaid period of this app is running right now.")
         )
-    upgrades = Order.objects.filter(
-        app=subscription.app,
-        kind=Order.Kind.UPGRADE,
-        status=Order.Status.PAID,
-        created_at__gte=current.period_start,
-    )
+    upgrades = _paid_upgrades(subscription.app, since=current.period_start)
     not_started = [o for o in orders if o.period_start > now]
     paid_current = pricing.PaidOrder(
         cash=current.cash_amount + sum((u.cash_amount for u in upgrades), ZERO),
@@ -286,8 +285,6 @@ def _record(ticket: RefundTicket, action: str, *, actor, note: str = "", amount=
     event = RefundTicketEvent.objects.create(
         ticket=ticket, action=action, actor=actor, note=note, amount=amount
     )
-    from notifications.services import notify
-
     notify(
         kind="refund_ticket_update",
         account=ticket.account,

@@ -212,9 +212,7 @@ def _charge_lines(account: Account, lines: list[tuple], *, now) -> None:
     entries, debts = [], {}
     gift_left, cash_left = max(account.gift_balance, ZERO), max(account.cash_balance, ZERO)
     for line_id, _app_id, day, amount in lines:
-        gift = min(gift_left, amount)
-        cash = amount - gift
-        debt = max(cash - cash_left, ZERO)
+        gift, cash, debt = _split_charge(amount, gift_left=gift_left, cash_left=cash_left)
         gift_left, cash_left = gift_left - gift, max(cash_left - cash, ZERO)
         if debt:
             debts[line_id] = debt
@@ -236,11 +234,21 @@ def _charge_lines(account: Account, lines: list[tuple], *, now) -> None:
         enter_arrears(account=account, now=now)
 
 
+def _split_charge(amount: Decimal, *, gift_left: Decimal, cash_left: Decimal) -> tuple:
+    """(gift, cash, debt) of a postpaid charge: gift credit first, then cash; what the cash left
+    cannot cover is debt (the cash part still includes it)."""
+    gift = min(gift_left, amount)
+    cash = amount - gift
+    return gift, cash, max(cash - cash_left, ZERO)
+
+
 def charge(*, account: Account, amount: Decimal, line: PostpaidBillLine, now: dt.datetime) -> None:
     """Take a postpaid charge: gift credit first, then cash; what cash can't cover is debt."""
-    gift = min(max(account.gift_balance, ZERO), amount)
-    cash = amount - gift
-    debt = max(cash - max(account.cash_balance, ZERO), ZERO)
+    gift, cash, debt = _split_charge(
+        amount,
+        gift_left=max(account.gift_balance, ZERO),
+        cash_left=max(account.cash_balance, ZERO),
+    )
     post_entry(
         account=account,
         kind=LedgerEntry.Kind.POSTPAID_CHARGE,
@@ -258,12 +266,7 @@ def charge(*, account: Account, amount: Decimal, line: PostpaidBillLine, now: dt
 
 def charged_days(app: PushApp) -> int:
     """Charged days so far: days, not lines (an adjustment line does not add a day)."""
-    return (
-        PostpaidBillLine.objects.filter(app=app, charged_day_number__isnull=False)
-        .values("day")
-        .distinct()
-        .count()
-    )
+    return _charged_day_counts([app.pk]).get(app.pk, 0)
 
 
 def settle_push_adjustments(*, now: dt.datetime) -> int:

@@ -11,15 +11,10 @@ from billing.days import billing_day, day_start
 from billing.models import PushApp, PushDauDaily, PushSubscription
 
 from . import entitlement
+from .notices import notify
 from .resources import delete_resource_data
 
 WAN = 10_000
-
-
-def _notify(**kwargs):
-    from notifications.services import notify
-
-    notify(**kwargs)
 
 
 def _latest_dau(app: PushApp, *, today: dt.date) -> PushDauDaily | None:
@@ -44,7 +39,7 @@ def run_trial_rules(*, now: dt.datetime) -> dict:
                 )
                 app.save(update_fields=["state", "stop_reason", "stopped_at"])
                 counts["trial_stopped"] += 1
-                _notify(
+                notify(
                     kind="push_trial_stopped",
                     account=app.account,
                     subject=app,
@@ -81,7 +76,7 @@ def run_trial_rules(*, now: dt.datetime) -> dict:
                 app.save(update_fields=["state", "destroyed_at"])
                 delete_resource_data(app)
                 counts["trial_reclaimed"] += 1
-                _notify(
+                notify(
                     kind="push_trial_reclaimed",
                     account=app.account,
                     subject=app,
@@ -112,7 +107,7 @@ def run_capacity_rules(*, now: dt.datetime) -> int:
             PushApp.objects.filter(pk=app.pk).update(throttled=over)
             entitlement.invalidate(app.account_id)
         if over:
-            _notify(
+            notify(
                 kind="push_over_capacity",
                 account=app.account,
                 subject=app,
