@@ -11,7 +11,6 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from billing import roles
-from billing.days import BILLING_TZ
 from billing.models import (
     LedgerEntry,
     Order,
@@ -26,26 +25,9 @@ from billing.services import ledger, push
 from billing.services.lifecycle import run_due_jobs
 from notifications.models import Notice
 from tests.factories import AccountFactory, PushAppFactory, fund
+from tests.helpers import at, postpaid_app, report
 
 pytestmark = pytest.mark.django_db
-
-
-def at(day: str, hour: int = 6, minute: int = 30) -> dt.datetime:
-    return dt.datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=BILLING_TZ)
-
-
-def postpaid_app(account, *, region="guangzhou", enabled="2026-11-01", **kwargs):
-    return PushAppFactory(
-        account=account,
-        access_point=region,
-        billing_mode=PushApp.BillingMode.POSTPAID,
-        postpaid_first_enabled_at=at(enabled, 0, 0),
-        **kwargs,
-    )
-
-
-def report(app, day: str, dau: int):
-    PushDauDaily.objects.create(app=app, day=dt.date.fromisoformat(day), dau=dau)
 
 
 def notices(kind):

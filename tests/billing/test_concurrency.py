@@ -1,10 +1,8 @@
 """Two purchases racing for one balance on PostgreSQL: exactly one may pass (SPEC.md §1)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from billing import roles
 from billing.errors import BillingError
@@ -12,30 +10,9 @@ from billing.models import LedgerEntry, Order
 from billing.selectors import Acting
 from billing.services import captcha, ledger
 from tests.factories import AccountFactory, fund, sku
+from tests.helpers import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(*calls):
-    """Start every call at the same moment, each on its own database connection."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except BillingError as error:
-            outcomes[index] = error
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
 
 
 def test_two_purchases_cannot_overdraw_one_balance():
@@ -48,7 +25,7 @@ def test_two_purchases_cannot_overdraw_one_balance():
             acting=acting, user=account.owner, sku=pack, idempotency_key=key
         )
 
-    outcomes = race(buy("first"), buy("second"))
+    outcomes = race(buy("first"), buy("second"), catch=BillingError)
     account.refresh_from_db()
     assert sum(isinstance(o, BillingError) for o in outcomes) == 1
     assert Order.objects.filter(account=account).count() == 1
@@ -66,7 +43,7 @@ def test_a_double_submitted_purchase_charges_once():
             acting=acting, user=account.owner, sku=pack, idempotency_key="same-form"
         )
 
-    outcomes = race(buy, buy, buy)
+    outcomes = race(buy, buy, buy, catch=BillingError)
     assert all(not isinstance(o, BillingError) for o in outcomes), outcomes
     assert len({o.order.pk for o in outcomes}) == 1
     assert sorted(o.created for o in outcomes) == [False, False, True]

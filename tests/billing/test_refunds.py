@@ -1,12 +1,10 @@
 """Refund eligibility, amounts and execution (SPEC.md §2 and §3 Refunds)."""
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import connection
 
 from billing import roles
 from billing.days import BILLING_TZ
@@ -25,6 +23,7 @@ from billing.selectors import Acting
 from billing.services import captcha, push, refunds
 from notifications.models import Notice
 from tests.factories import AccountFactory, PushAppFactory, UserFactory, VoucherFactory, fund, sku
+from tests.helpers import race
 
 pytestmark = pytest.mark.django_db
 
@@ -296,27 +295,6 @@ def test_roles_that_cannot_spend_cannot_request(role):
         )
 
 
-def race(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except BillingError as error:
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_staff_approving_at_once_produce_one_refund():
     account = fund(AccountFactory(), cash="800")
@@ -326,7 +304,9 @@ def test_two_staff_approving_at_once_produce_one_refund():
     )
     a, b = UserFactory(username="sa"), UserFactory(username="sb")
     outcomes = race(
-        lambda: refunds.approve(ticket=ticket, by=a), lambda: refunds.approve(ticket=ticket, by=b)
+        lambda: refunds.approve(ticket=ticket, by=a),
+        lambda: refunds.approve(ticket=ticket, by=b),
+        catch=BillingError,
     )
     assert sum(isinstance(o, BillingError) for o in outcomes) == 1
     assert Order.objects.filter(kind="refund").count() == 1
@@ -346,6 +326,7 @@ def test_approval_racing_a_withdrawal_has_exactly_one_outcome():
     race(
         lambda: refunds.approve(ticket=ticket, by=staff),
         lambda: refunds.withdraw(acting=owner(account), user=account.owner, ticket=ticket),
+        catch=BillingError,
     )
     ticket.refresh_from_db()
     refunded = LedgerEntry.objects.filter(kind="refund").count()

@@ -15,7 +15,6 @@ from django.db import connection
 from django.db.models import Sum
 
 from billing import pricing, roles
-from billing.days import BILLING_TZ
 from billing.errors import BillingError, InsufficientBalance
 from billing.models import (
     CaptchaPack,
@@ -25,7 +24,6 @@ from billing.models import (
     PostpaidBillLine,
     Product,
     PushApp,
-    PushDauDaily,
     PushSubscription,
     VerificationEvent,
 )
@@ -34,47 +32,7 @@ from billing.services import captcha, ledger, metering, push, settlement
 from billing.services.lifecycle import run_due_jobs
 from notifications.models import Notice
 from tests.factories import AccountFactory, CaptchaAppFactory, PushAppFactory, fund, sku
-
-
-def at(day: str, hour: int = 6, minute: int = 30) -> dt.datetime:
-    return dt.datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=BILLING_TZ)
-
-
-def postpaid_app(account, *, region="guangzhou", enabled="2026-11-01", **kwargs):
-    return PushAppFactory(
-        account=account,
-        access_point=region,
-        billing_mode=PushApp.BillingMode.POSTPAID,
-        postpaid_first_enabled_at=at(enabled, 0, 0),
-        **kwargs,
-    )
-
-
-def report(app, day: str, dau: int):
-    PushDauDaily.objects.create(app=app, day=dt.date.fromisoformat(day), dau=dau)
-
-
-def race(*calls):
-    """Start every call at the same moment, each on its own database connection."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except Exception as error:
-            outcomes[index] = error
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a racing call hung"
-    return outcomes
+from tests.helpers import at, postpaid_app, race, report
 
 
 def assert_balances_are_the_ledger(account):

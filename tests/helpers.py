@@ -1,0 +1,55 @@
+"""Shared test helpers: instants in Asia/Shanghai, postpaid apps with DAU, racing calls."""
+
+import datetime as dt
+import threading
+
+from django.db import connection
+
+from billing.days import BILLING_TZ
+from billing.models import PushApp, PushDauDaily
+from tests.factories import PushAppFactory
+
+
+def at(day: str, hour: int = 6, minute: int = 30) -> dt.datetime:
+    """An Asia/Shanghai instant; 06:30 by default, just after the daily push settlement."""
+    return dt.datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=BILLING_TZ)
+
+
+def postpaid_app(account, *, region="guangzhou", enabled="2026-11-01", **kwargs):
+    return PushAppFactory(
+        account=account,
+        access_point=region,
+        billing_mode=PushApp.BillingMode.POSTPAID,
+        postpaid_first_enabled_at=at(enabled, 0, 0),
+        **kwargs,
+    )
+
+
+def report(app, day: str, dau: int):
+    PushDauDaily.objects.create(app=app, day=dt.date.fromisoformat(day), dau=dau)
+
+
+def race(*calls, catch: type[Exception] = Exception):
+    """Start every call at the same moment, each on its own database connection.
+
+    Returns each call's result, or the `catch` exception it raised.
+    """
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = call()
+        except catch as error:
+            outcomes[index] = error
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a racing call hung"
+    return outcomes
