@@ -13,3 +13,18 @@ class InsufficientBalance(BillingError):
 
 class NotPermitted(BillingError):
     """The acting user's role does not allow this (SPEC.md §1 sub-account roles)."""
+
+
+class QuoteChanged(BillingError):
+    """The price re-quoted under the lock differs from the one the customer was shown.
+
+    Nothing was charged; the page shows `new_total` and asks again (SPEC.md §1, "what is shown
+    is what happens").
+    """
+
+    def __init__(self, *, shown_total: Decimal, new_total: Decimal):
+        self.shown_total = shown_total
+        self.new_total = new_total
+        super().__init__(
+            f"The price changed from ¥{shown_total:,.2f} to ¥{new_total:,.2f}; nothing was charged."
+        )

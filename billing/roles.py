@@ -1,5 +1,7 @@
 """What each sub-account role may do (SPEC.md §1). The owner may do everything."""
 
+from django.utils.translation import gettext_lazy as _
+
 OWNER = "owner"
 ADMIN = "admin"
 FINANCE = "finance"
@@ -25,3 +27,17 @@ def can_manage_members(role: str) -> bool:
 
 def can_change_anything(role: str) -> bool:
     return role != READONLY
+
+
+_LABELS = {
+    OWNER: _("Owner"),
+    ADMIN: _("Admin"),
+    FINANCE: _("Finance"),
+    RESOURCE: _("Resource"),
+    READONLY: _("Read-only"),
+}
+
+
+def label(role: str) -> str:
+    """The role as people read it in the active language: "readonly" -> "Read-only" / "只读"."""
+    return str(_LABELS.get(role, role))

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from billing import roles
 from billing.models import Account
 from billing.selectors import Acting, acting_for_user
-from console.templatetags.console_labels import role_label
 
 
 def console_view(*, allow: Callable[[str], bool] | None = None):
@@ -40,7 +39,7 @@ def spend_blocker(acting: Acting) -> str:
         return _(
             "Your role (%(role)s) cannot spend money for this account; "
             "ask the owner, an admin or a finance member."
-        ) % {"role": role_label(acting.role)}
+        ) % {"role": roles.label(acting.role)}
     if acting.account.verification_state != Account.Verification.VERIFIED:
         return _("Real-name verification is required before any purchase.")
     return ""

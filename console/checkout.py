@@ -4,13 +4,14 @@ An area's "buy" view validates its own inputs, prices them with billing.pricing 
 
     return checkout(
         request, title=..., product=product, quote=quote, back_url=...,
-        execute=lambda *, voucher_code, idempotency_key: services.buy_x(..., voucher_code=...,
-                                                                         idempotency_key=...),
+        execute=lambda *, voucher_code, idempotency_key, expected_total: services.buy_x(
+            ..., voucher_code=..., idempotency_key=..., expected_total=...),
     )
 
-GET renders the summary with a fresh idempotency key; POST (to the same URL, so the item's
-query string comes along) pays and redirects to the receipt. The key makes a double-click or a
-replayed POST return the first order instead of charging twice.
+GET renders the summary with a fresh idempotency key and the total shown; POST (to the same URL,
+so the item's query string comes along) pays and redirects to the receipt. The key makes a
+double-click or a replayed POST return the first order instead of charging twice; the posted
+total makes the service refuse (QuoteChanged, nothing charged) when its re-quote differs.
 """
 
 import uuid
@@ -25,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
-from billing.errors import BillingError, InsufficientBalance
+from billing.errors import BillingError, InsufficientBalance, QuoteChanged
 from billing.models import ZERO, Product, Voucher
 from billing.pricing import Quote
 from billing.services.checkout import Purchase
@@ -57,6 +58,17 @@ def payment_preview(*, account, total: Decimal, voucher: Voucher | None) -> dict
     }
 
 
+def posted_total(raw: str) -> Decimal:
+    """The total the page showed, as posted back; a missing or garbled one is refused."""
+    try:
+        total = Decimal(raw)
+    except (ArithmeticError, ValueError):
+        raise BillingError(_("This form has expired; reload the page and try again.")) from None
+    if not total.is_finite():
+        raise BillingError(_("This form has expired; reload the page and try again."))
+    return total
+
+
 def checkout(
     request,
     *,
@@ -78,7 +90,14 @@ def checkout(
             result = execute(
                 voucher_code=chosen_code,
                 idempotency_key=request.POST.get("idempotency_key", ""),
+                expected_total=posted_total(request.POST.get("expected_total", "")),
             )
+        except QuoteChanged as failure:
+            error = _(
+                "The price changed from ¥{shown} to ¥{new} since this page was shown; nothing was "
+                "charged. Check the new total and pay again."
+            ).format(shown=f"{failure.shown_total:,.2f}", new=f"{failure.new_total:,.2f}")
+            account.refresh_from_db()
         except InsufficientBalance as failure:
             error = _("Insufficient balance: ¥{shortfall} more is needed.").format(
                 shortfall=f"{failure.shortfall:,.2f}"

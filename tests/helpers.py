@@ -1,6 +1,7 @@
 """Shared test helpers: instants in Asia/Shanghai, postpaid apps with DAU, racing calls."""
 
 import datetime as dt
+import re
 import threading
 
 from django.db import connection
@@ -53,3 +54,11 @@ def race(*calls, catch: type[Exception] = Exception):
         thread.join(timeout=60)
     assert not any(thread.is_alive() for thread in threads), "a racing call hung"
     return outcomes
+
+
+def checkout_fields(page) -> dict:
+    """The hidden fields a rendered checkout posts back: its idempotency key and the total shown."""
+    html = page.content.decode() if hasattr(page, "content") else page
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', html).group(1)
+    total = re.search(r'name="expected_total" value="([0-9.]+)"', html).group(1)
+    return {"idempotency_key": key, "expected_total": total}

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import secrets
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -56,6 +57,7 @@ def buy_pack(
     sku: PackSku,
     idempotency_key: str,
     voucher_code: str = "",
+    expected_total: Decimal | None = None,
     now: dt.datetime | None = None,
 ) -> Purchase:
     """Buy a count or top-up pack; it stacks on what remains and keeps its own 1-year validity."""
@@ -80,6 +82,7 @@ def buy_pack(
             breakdown=quote.stored_lines(),
             voucher_code=voucher_code,
             idempotency_key=idempotency_key,
+            expected_total=expected_total,
             user=user,
             now=now,
             memo=f"CAPTCHA {sku}",

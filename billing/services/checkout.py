@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import roles
-from billing.errors import BillingError, NotPermitted
+from billing.errors import BillingError, NotPermitted, QuoteChanged
 from billing.models import Account, LedgerEntry, Order, Product, Voucher
 from billing.selectors import Acting
 
@@ -24,23 +24,57 @@ class Purchase:
     created: bool
 
 
-def require_buyer(*, acting: Acting, account: Account) -> None:
-    """The rules every purchase shares: spending role, verified account (SPEC.md §1)."""
+def role_refusal(*, acting: Acting) -> str | None:
+    """Why this role may not spend for the account, or None (SPEC.md §1 sub-account roles)."""
     if not roles.can_spend(acting.role):
-        raise NotPermitted(
-            _("The {role} role cannot spend money for this account.").format(role=acting.role)
+        return _("Your role ({role}) cannot spend money for this account.").format(
+            role=roles.label(acting.role)
         )
+    return None
+
+
+def buyer_refusal(*, acting: Acting, account: Account) -> str | None:
+    """The rules every purchase shares, as the reason shown beside a disabled Pay button."""
+    refusal = role_refusal(acting=acting)
+    if refusal:
+        return refusal
     if account.verification_state != Account.Verification.VERIFIED:
-        raise BillingError(_("Real-name verification is required before any purchase."))
+        return _("Real-name verification is required before any purchase.")
+    return None
+
+
+def require_buyer(*, acting: Acting, account: Account) -> None:
+    """The service's copy of the check the page showed: the same function, under the lock."""
+    if role_refusal(acting=acting):
+        raise NotPermitted(role_refusal(acting=acting))
+    refusal = buyer_refusal(acting=acting, account=account)
+    if refusal:
+        raise BillingError(refusal)
+
+
+def is_new_customer(*, account: Account, product: Product) -> bool:
+    return not Order.objects.filter(account=account, product=product).exists()
+
+
+def on_sale_refusal(*, account: Account, product: Product) -> str | None:
+    """SPEC.md §1 closed products: a product closed to new customers refuses every new entry."""
+    if product.sale_status == Product.SaleStatus.CLOSED_TO_NEW and is_new_customer(
+        account=account, product=product
+    ):
+        return _("{product_name} is closed to new customers.").format(product_name=product.name)
+    return None
 
 
 def require_on_sale(*, account: Account, product: Product) -> None:
-    if product.sale_status == Product.SaleStatus.CLOSED_TO_NEW and not (
-        Order.objects.filter(account=account, product=product).exists()
-    ):
-        raise BillingError(
-            _("{product_name} is closed to new customers.").format(product_name=product.name)
-        )
+    refusal = on_sale_refusal(account=account, product=product)
+    if refusal:
+        raise BillingError(refusal)
+
+
+def require_quote_unchanged(*, expected_total: Decimal | None, total: Decimal) -> None:
+    """The checkout posts the total it showed; a different re-quote charges nothing."""
+    if expected_total is not None and expected_total != total:
+        raise QuoteChanged(shown_total=expected_total, new_total=total)
 
 
 def usable_voucher(
@@ -87,13 +121,16 @@ def pay_order(
     now: dt.datetime,
     memo: str,
     allow_advance: bool = False,
+    expected_total: Decimal | None = None,
     **order_fields,
 ) -> Order:
     """Create the order and take the money, inside the caller's transaction and account lock.
 
     allow_advance: the big-customer rule — a shortfall is advanced by the platform and the
     cash balance goes negative (the debt is shown).
+    expected_total: the total the customer was shown; if the re-quote differs, QuoteChanged.
     """
+    require_quote_unchanged(expected_total=expected_total, total=total)
     voucher = usable_voucher(
         account=account, code=voucher_code, product=product, total=total, at=now
     )

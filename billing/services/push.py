@@ -2,6 +2,7 @@
 
 import datetime as dt
 import secrets
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -86,6 +87,7 @@ def buy_prepaid(
     months: int,
     idempotency_key: str,
     voucher_code: str = "",
+    expected_total: Decimal | None = None,
     now: dt.datetime | None = None,
 ) -> Purchase:
     """Buy a DAU-peak capacity for a duration; the period starts now."""
@@ -117,6 +119,7 @@ def buy_prepaid(
             breakdown=quote.stored_lines(),
             voucher_code=voucher_code,
             idempotency_key=idempotency_key,
+            expected_total=expected_total,
             user=user,
             now=now,
             memo=(
@@ -164,6 +167,7 @@ def renew(
     months: int,
     idempotency_key: str,
     voucher_code: str = "",
+    expected_total: Decimal | None = None,
     now: dt.datetime | None = None,
     by_staff: bool = False,
     allow_advance: bool = False,
@@ -204,6 +208,7 @@ def renew(
             breakdown=quote.stored_lines(),
             voucher_code=voucher_code,
             idempotency_key=idempotency_key,
+            expected_total=expected_total,
             user=user,
             now=now,
             memo=(
@@ -235,6 +240,7 @@ def upgrade(
     to_capacity_wan: int,
     idempotency_key: str,
     voucher_code: str = "",
+    expected_total: Decimal | None = None,
     now: dt.datetime | None = None,
 ) -> Purchase:
     """Raise the capacity; expiry unchanged; fee prorated over the remaining days."""
@@ -271,6 +277,7 @@ def upgrade(
             breakdown=quote.stored_lines(),
             voucher_code=voucher_code,
             idempotency_key=idempotency_key,
+            expected_total=expected_total,
             user=user,
             now=now,
             memo=f"Push upgrade {locked_app.name} {sub.capacity_wan}万 → {to_capacity_wan}万",

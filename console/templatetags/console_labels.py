@@ -5,17 +5,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from billing import roles
-from billing.models import AccessPoint, LedgerEntry, Membership, PackSku
+from billing.models import AccessPoint, LedgerEntry, PackSku
 
 register = template.Library()
-
-ROLE_LABELS = {roles.OWNER: gettext_lazy("Owner"), **dict(Membership.Role.choices)}
 
 
 @register.filter
 def role_label(role: str) -> str:
     """The role as people read it in the active language: "owner" -> "Owner" / "所有者"."""
-    return str(ROLE_LABELS.get(role, role))
+    return roles.label(role)
 
 
 @register.filter

@@ -116,12 +116,13 @@ def buy_pack(request, code: str):
         product=sku.product,
         quote=quote,
         back_url=reverse("console:captcha"),
-        execute=lambda *, voucher_code, idempotency_key: captcha_services.buy_pack(
+        execute=lambda *, voucher_code, idempotency_key, expected_total: captcha_services.buy_pack(
             acting=request.acting,
             user=request.user,
             sku=sku,
             voucher_code=voucher_code,
             idempotency_key=idempotency_key,
+            expected_total=expected_total,
         ),
     )
 

@@ -404,7 +404,7 @@ def buy_prepaid_checkout(request, app_id: int):
         return render(request, "console/push/buy.html", context, status=400)
     capacity_wan, months = form.cleaned_data["capacity_wan"], form.cleaned_data["months"]
 
-    def execute(*, voucher_code, idempotency_key):
+    def execute(*, voucher_code, idempotency_key, expected_total):
         return push_services.buy_prepaid(
             acting=request.acting,
             user=request.user,
@@ -413,6 +413,7 @@ def buy_prepaid_checkout(request, app_id: int):
             months=months,
             idempotency_key=idempotency_key,
             voucher_code=voucher_code,
+            expected_total=expected_total,
         )
 
     return checkout(
@@ -531,7 +532,7 @@ def upgrade_checkout(request, app_id: int):
         return render(request, "console/push/upgrade.html", context, status=400)
     capacity_wan = preview["capacity_wan"]
 
-    def execute(*, voucher_code, idempotency_key):
+    def execute(*, voucher_code, idempotency_key, expected_total):
         return push_services.upgrade(
             acting=request.acting,
             user=request.user,
@@ -539,6 +540,7 @@ def upgrade_checkout(request, app_id: int):
             to_capacity_wan=capacity_wan,
             idempotency_key=idempotency_key,
             voucher_code=voucher_code,
+            expected_total=expected_total,
         )
 
     return checkout(

@@ -301,7 +301,7 @@ def renew_checkout(request, subscription_id: int):
         return render(request, "console/push/renew.html", context, status=400)
     months = preview["months"]
 
-    def execute(*, voucher_code, idempotency_key):
+    def execute(*, voucher_code, idempotency_key, expected_total):
         return push_services.renew(
             acting=request.acting,
             user=request.user,
@@ -309,6 +309,7 @@ def renew_checkout(request, subscription_id: int):
             months=months,
             idempotency_key=idempotency_key,
             voucher_code=voucher_code,
+            expected_total=expected_total,
         )
 
     start, end = preview["period_start"], preview["period_end"]

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from billing.models import Account, CaptchaPack, LedgerEntry, Membership, Order
 from tests.factories import AccountFactory, MembershipFactory, fund
+from tests.helpers import checkout_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,8 @@ def signed_in(client, account, *, role=None):
 
 
 def checkout_key(client, url):
-    return client.get(url).context["idempotency_key"]
+    """The fields the checkout page posts back (its key and the total it showed)."""
+    return checkout_fields(client.get(url))
 
 
 def test_page_shows_catalog_trial_and_postpaid_state(client):
@@ -54,7 +56,7 @@ def test_unverified_account_cannot_claim_or_buy(client):
     signed_in(client, account)
     client.post(reverse("console:captcha_claim_trial"))
     url = reverse("console:captcha_buy", args=["captcha-count-1m"])
-    response = client.post(url, {"idempotency_key": "k1"})
+    response = client.post(url, {"idempotency_key": "k1", "expected_total": "2000.00"})
     assert response.status_code == 400
     assert "Real-name verification is required" in response.content.decode()
     assert not CaptchaPack.objects.exists() and not Order.objects.exists()
@@ -64,9 +66,9 @@ def test_buying_a_count_pack_charges_once_even_when_posted_twice(client):
     account = fund(AccountFactory(), cash="5000")
     signed_in(client, account)
     url = reverse("console:captcha_buy", args=["captcha-count-1m"])
-    key = checkout_key(client, url)
-    first = client.post(url, {"idempotency_key": key})
-    second = client.post(url, {"idempotency_key": key})
+    fields = checkout_key(client, url)
+    first = client.post(url, fields)
+    second = client.post(url, fields)
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
     account.refresh_from_db()
@@ -80,7 +82,7 @@ def test_top_up_before_any_count_pack_is_refused(client):
     account = fund(AccountFactory(), cash="5000")
     signed_in(client, account)
     url = reverse("console:captcha_buy", args=["captcha-topup-200k"])
-    response = client.post(url, {"idempotency_key": "k"})
+    response = client.post(url, {"idempotency_key": "k", "expected_total": "500.00"})
     assert response.status_code == 400
     assert "once the account has bought a count pack" in response.content.decode()
     assert not Order.objects.exists()
@@ -92,7 +94,7 @@ def test_stacked_total_after_trial_count_and_top_up(client):
     client.post(reverse("console:captcha_claim_trial"))
     for code in ["captcha-count-1m", "captcha-topup-200k"]:
         url = reverse("console:captcha_buy", args=[code])
-        client.post(url, {"idempotency_key": checkout_key(client, url)})
+        client.post(url, checkout_key(client, url))
     page = client.get(reverse("console:captcha"))
     assert page.context["live_remaining"] == 1_220_000
 
@@ -101,7 +103,7 @@ def test_insufficient_balance_shows_the_shortfall_and_charges_nothing(client):
     account = fund(AccountFactory(), cash="500", gift="100")
     signed_in(client, account)
     url = reverse("console:captcha_buy", args=["captcha-count-1m"])
-    response = client.post(url, {"idempotency_key": checkout_key(client, url)})
+    response = client.post(url, checkout_key(client, url))
     assert response.status_code == 400
     assert "¥1,400.00 more is needed" in response.content.decode()
     account.refresh_from_db()
@@ -145,7 +147,7 @@ def test_failed_postpaid_enablement_can_be_requested(client):
     Account.objects.filter(pk=account.pk).update(captcha_postpaid="failed")
     fund(account, gift="2000")
     url = reverse("console:captcha_buy", args=["captcha-count-1m"])
-    client.post(url, {"idempotency_key": checkout_key(client, url)})
+    client.post(url, checkout_key(client, url))
     account.refresh_from_db()
     assert account.captcha_postpaid == Account.CaptchaPostpaid.FAILED  # balance 0 after paying
     client.post(reverse("console:captcha_request_postpaid"))
@@ -176,7 +178,7 @@ def test_another_accounts_packs_are_not_shown(client):
     other = fund(AccountFactory(), cash="5000")
     signed_in(client, other)
     url = reverse("console:captcha_buy", args=["captcha-count-1m"])
-    client.post(url, {"idempotency_key": checkout_key(client, url)})
+    client.post(url, checkout_key(client, url))
     order = Order.objects.get(account=other)
     client.logout()
     signed_in(client, AccountFactory())

@@ -29,6 +29,7 @@ from tests.factories import (
     VoucherFactory,
     fund,
 )
+from tests.helpers import checkout_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -69,8 +70,8 @@ def checkout_post(client, url, **extra):
     """GET the checkout page, then POST it with its own idempotency key (as the browser does)."""
     page = client.get(url)
     assert page.status_code == 200, page.content.decode()[:2000]
-    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', page.content.decode()).group(1)
-    return client.post(url, {"idempotency_key": key, "voucher_code": "", **extra}), key
+    fields = checkout_fields(page)
+    return client.post(url, {**fields, "voucher_code": "", **extra}), fields
 
 
 def text(response) -> str:
@@ -305,8 +306,8 @@ def test_buy_through_checkout(owner, account):
 def test_double_post_with_the_same_key_creates_one_order(owner, account):
     app = PushAppFactory(account=account)
     url = reverse("console:push_buy_checkout", args=[app.pk]) + "?capacity=1&months=1"
-    first, key = checkout_post(owner, url)
-    second = owner.post(url, {"idempotency_key": key, "voucher_code": ""})
+    first, fields = checkout_post(owner, url)
+    second = owner.post(url, {**fields, "voucher_code": ""})
     assert first.status_code == second.status_code == 302
     assert first.url == second.url
     assert Order.objects.filter(account=account).count() == 1

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import json
-import re
 from decimal import Decimal
 
 import pytest
@@ -14,6 +13,7 @@ from billing.models import CaptchaPack, Membership, Order, PushApp, PushSubscrip
 from billing.selectors import Acting
 from billing.services import push as push_services
 from tests.factories import AccountFactory, MembershipFactory, PushAppFactory, fund, sku
+from tests.helpers import checkout_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -58,8 +58,7 @@ def subscribe(account, *, name, access_point="guangzhou", capacity_wan=1, months
 def checkout_post(client, url):
     page = client.get(url)
     assert page.status_code == 200, page.content.decode()[:3000]
-    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', page.content.decode()).group(1)
-    return client.post(url, {"idempotency_key": key, "voucher_code": ""})
+    return client.post(url, {**checkout_fields(page), "voucher_code": ""})
 
 
 def text(response) -> str:
@@ -272,7 +271,7 @@ def test_renewal_on_day_8_is_refused_and_explained(owner, account):
         page = owner.get(reverse("console:push_renew", args=[sub.pk]))
         assert "only support can renew it now" in text(page)
         url = reverse("console:push_renew_checkout", args=[sub.pk]) + "?months=1"
-        response = owner.post(url, {"idempotency_key": "e" * 32})
+        response = owner.post(url, {"idempotency_key": "e" * 32, "expected_total": "4000.00"})
     assert response.status_code == 400
     assert "stopped on day 8 after expiry; contact support" in text(response)
     assert not Order.objects.filter(kind=Order.Kind.RENEWAL).exists()
@@ -305,9 +304,9 @@ def test_renewal_double_post_creates_one_order(owner, account):
     url = reverse("console:push_renew_checkout", args=[sub.pk]) + "?months=1"
     with before_expiry():
         page = owner.get(url)
-        key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', text(page)).group(1)
-        first = owner.post(url, {"idempotency_key": key})
-        second = owner.post(url, {"idempotency_key": key})
+        fields = checkout_fields(page)
+        first = owner.post(url, fields)
+        second = owner.post(url, fields)
     assert first.status_code == second.status_code == 302
     assert first.url == second.url
     assert Order.objects.filter(kind=Order.Kind.RENEWAL).count() == 1
