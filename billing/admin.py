@@ -29,7 +29,7 @@ from billing.models import (
     Voucher,
 )
 from billing.services import accounts as account_services
-from billing.services import entitlement, ledger
+from billing.services import entitlement, ledger, recharges
 
 
 def yuan(amount) -> str:
@@ -574,6 +574,28 @@ class RechargeAdmin(ReadOnlyAdmin):
     list_filter = ["status", "provider"]
     search_fields = ["provider_reference", "account__name", "account__owner__email"]
     recharge_amount = money_column("amount", _("amount"))
+    actions = ["confirm_transfers"]
+
+    @admin.action(
+        description=_("Confirm selected bank transfers received"), permissions=["adjust_balance"]
+    )
+    def confirm_transfers(self, request, queryset):
+        """Credits each pending transfer once; anything else selected is left as it is."""
+        confirmed, skipped = 0, 0
+        for row in queryset.order_by("pk"):
+            if row.provider != "transfer" or row.status != Recharge.Status.PENDING:
+                skipped += 1
+                continue
+            recharges.complete_recharge(provider_reference=row.provider_reference)
+            confirmed += 1
+        self.message_user(
+            request,
+            _("%(confirmed)d transfers credited, %(skipped)d skipped (not pending transfers).")
+            % {"confirmed": confirmed, "skipped": skipped},
+        )
+
+    def has_adjust_balance_permission(self, request):
+        return request.user.has_perm("billing.adjust_balance")
 
 
 admin.site.site_header = _("Cloud Console · Support")

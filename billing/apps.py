@@ -8,5 +8,5 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         # Signal receivers: open an account on sign-up, resume services when a debt is cleared,
         # drop cached entitlement answers on every change.
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401
         from .services import arrears, entitlement  # noqa: F401

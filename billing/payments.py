@@ -2,6 +2,10 @@
 
 A real gateway implements PaymentProvider: `start` returns where to send the customer, and the
 gateway's confirmation calls billing.services.recharges.complete_recharge with the reference.
+
+Two providers ship: the sandbox (development only: it lets the customer approve their own
+payment, so production refuses to start with it, see billing.checks) and bank transfer, which is
+safe anywhere because support confirms each transfer in the admin when the money has arrived.
 """
 
 import secrets
@@ -38,6 +42,19 @@ class SandboxPaymentProvider(PaymentProvider):
         return PaymentStart(
             provider_reference=reference,
             redirect_url=reverse("console:sandbox_payment", args=[reference]),
+        )
+
+
+class BankTransferProvider(PaymentProvider):
+    """对公转账: the customer transfers quoting the reference; support confirms it in the admin."""
+
+    name = "transfer"
+
+    def start(self, *, amount: Decimal, account_id: int) -> PaymentStart:
+        reference = f"BT{secrets.token_hex(6).upper()}"
+        return PaymentStart(
+            provider_reference=reference,
+            redirect_url=reverse("console:transfer_payment", args=[reference]),
         )
 
 

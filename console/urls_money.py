@@ -1,5 +1,6 @@
 """Console routes for CAPTCHA, orders and balance (the overview is in urls_console)."""
 
+from django.conf import settings
 from django.urls import path
 
 from console.views import balance, captcha, orders
@@ -14,6 +15,12 @@ urlpatterns = [
     path("orders/<str:number>/", orders.order_detail, name="order_detail"),
     path("balance/", balance.balance, name="balance"),
     path("balance/recharge/", balance.recharge, name="recharge"),
-    path("balance/sandbox/<str:reference>/", balance.sandbox_payment, name="sandbox_payment"),
+    path("balance/transfer/<str:reference>/", balance.transfer_payment, name="transfer_payment"),
     path("balance/alert/", balance.balance_alert, name="balance_alert"),
 ]
+
+# The sandbox page does not exist where the sandbox is not allowed (production settings).
+if settings.PAYMENT_SANDBOX_ALLOWED:
+    urlpatterns.append(
+        path("balance/sandbox/<str:reference>/", balance.sandbox_payment, name="sandbox_payment")
+    )

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+import socket
 import threading
 
 from django.db import connection
@@ -62,3 +63,10 @@ def checkout_fields(page) -> dict:
     key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', html).group(1)
     total = re.search(r'name="expected_total" value="([0-9.]+)"', html).group(1)
     return {"idempotency_key": key, "expected_total": total}
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now (for servers a test starts itself)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

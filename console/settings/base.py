@@ -120,7 +120,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -154,6 +154,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # Payment provider for recharges: a clearly labelled sandbox unless a real gateway is configured.
 PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", default="billing.payments.SandboxPaymentProvider")
+# Only development and test settings may run the sandbox (billing.checks refuses it otherwise).
+PAYMENT_SANDBOX_ALLOWED = True
+# Shown on the bank-transfer page (BankTransferProvider): who the customer pays.
+BANK_TRANSFER_PAYEE = env("BANK_TRANSFER_PAYEE", default="")
+BANK_TRANSFER_BANK = env("BANK_TRANSFER_BANK", default="")
+BANK_TRANSFER_ACCOUNT = env("BANK_TRANSFER_ACCOUNT", default="")
 
 LOGGING = {
     "version": 1,

@@ -14,3 +14,6 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+# No default gateway here: the sandbox would let customers mint money (billing.checks refuses it).
+PAYMENT_PROVIDER = env("PAYMENT_PROVIDER")
+PAYMENT_SANDBOX_ALLOWED = False

@@ -1,7 +1,9 @@
 """Balance: ledger history with running balance, recharge, vouchers, balance alert."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -71,6 +73,8 @@ def recharge(request):
 @require_http_methods(["GET", "POST"])
 def sandbox_payment(request, reference: str):
     """The sandbox provider's payment page: no real money moves (PAYMENT_PROVIDER setting)."""
+    if not settings.PAYMENT_SANDBOX_ALLOWED:
+        raise Http404
     row = get_object_or_404(
         Recharge, provider_reference=reference, account=request.acting.account, provider="sandbox"
     )
@@ -85,6 +89,20 @@ def sandbox_payment(request, reference: str):
             messages.warning(request, _("Payment cancelled; nothing was charged."))
         return redirect("console:balance")
     return render(request, "console/balance/sandbox.html", {"recharge": row})
+
+
+@console_view()
+def transfer_payment(request, reference: str):
+    """Bank-transfer instructions: the reference ties the transfer to this recharge."""
+    row = get_object_or_404(
+        Recharge, provider_reference=reference, account=request.acting.account, provider="transfer"
+    )
+    payee = {
+        "name": settings.BANK_TRANSFER_PAYEE,
+        "bank": settings.BANK_TRANSFER_BANK,
+        "account": settings.BANK_TRANSFER_ACCOUNT,
+    }
+    return render(request, "console/balance/transfer.html", {"recharge": row, "payee": payee})
 
 
 @console_view(allow=roles.can_spend)

@@ -3,7 +3,6 @@
 import email
 import email.policy
 import json
-import socket
 import threading
 import time
 import uuid
@@ -15,18 +14,12 @@ from aiosmtpd.controller import Controller
 
 from tests.conftest import WORKER_EXTRA_ENV
 from tests.factories import AccountFactory
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
+from tests.helpers import free_port
 
 # Chosen at import, before the session's Celery worker (if any) starts, so the worker process
 # sends its email to the same sink the tests read (tests/conftest.py forwards this env).
-SMTP_SINK_PORT = _free_port()
-WORKER_SMS_API_PORT = _free_port()
+SMTP_SINK_PORT = free_port()
+WORKER_SMS_API_PORT = free_port()
 SMS_SETTINGS = {
     "SMS_BACKEND": "notifications.channels.sms.TencentCloudSmsBackend",
     "TENCENTCLOUD_SECRET_ID": "AKIDtestsecretid",

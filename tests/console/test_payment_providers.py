@@ -1,0 +1,156 @@
+"""Payment providers: never the sandbox in production; support confirms bank transfers."""
+
+import os
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
+
+from billing.checks import payment_provider_check, refuse_unsafe_start
+from billing.models import LedgerEntry, Recharge
+from tests.factories import AccountFactory, UserFactory
+
+SANDBOX = "billing.payments.SandboxPaymentProvider"
+TRANSFER = "billing.payments.BankTransferProvider"
+
+
+def test_sandbox_is_a_system_check_error_where_it_is_not_allowed(settings):
+    settings.PAYMENT_PROVIDER = SANDBOX
+    settings.PAYMENT_SANDBOX_ALLOWED = False
+    assert [error.id for error in payment_provider_check()] == ["billing.E001"]
+    assert "billing.E001" in [error.id for error in checks.run_checks(tags=["payments"])]
+    with pytest.raises(ImproperlyConfigured, match=r"billing\.E001"):
+        refuse_unsafe_start()
+
+
+def test_bank_transfer_and_an_allowed_sandbox_pass_the_check(settings):
+    settings.PAYMENT_SANDBOX_ALLOWED = False
+    settings.PAYMENT_PROVIDER = TRANSFER
+    assert payment_provider_check() == []
+    settings.PAYMENT_PROVIDER = SANDBOX
+    settings.PAYMENT_SANDBOX_ALLOWED = True
+    assert payment_provider_check() == []
+
+
+def test_a_provider_that_cannot_be_imported_is_an_error(settings):
+    settings.PAYMENT_PROVIDER = "billing.payments.NoSuchProvider"
+    assert [error.id for error in payment_provider_check()] == ["billing.E002"]
+
+
+def _production_env(**extra) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="console.settings.production",
+        DJANGO_SECRET_KEY="x" * 60,
+        DJANGO_ALLOWED_HOSTS="console.example.com",
+        **extra,
+    )
+    return env
+
+
+@pytest.mark.parametrize(
+    "provider, refused",
+    [(SANDBOX, True), (TRANSFER, False)],
+)
+def test_production_settings_refuse_the_sandbox_before_serving(provider, refused):
+    """`manage.py check` and the WSGI module (what gunicorn loads) both refuse the sandbox."""
+    env = _production_env(PAYMENT_PROVIDER=provider)
+    check = subprocess.run(
+        [sys.executable, "manage.py", "check"], env=env, capture_output=True, text=True
+    )
+    wsgi = subprocess.run(
+        [sys.executable, "-c", "import console.wsgi"], env=env, capture_output=True, text=True
+    )
+    if refused:
+        assert check.returncode != 0 and "billing.E001" in check.stderr
+        assert wsgi.returncode != 0 and "billing.E001" in wsgi.stderr
+    else:
+        assert check.returncode == 0, check.stderr
+        assert wsgi.returncode == 0, wsgi.stderr
+
+
+def test_production_has_no_sandbox_page():
+    """With production settings the sandbox URL is not routed at all."""
+    code = (
+        "import django; django.setup();"
+        "from django.urls import reverse, NoReverseMatch\n"
+        "try:\n reverse('console:sandbox_payment', args=['SBX1'])\n"
+        "except NoReverseMatch:\n print('absent')\n"
+        "else:\n print('present')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=_production_env(PAYMENT_PROVIDER=TRANSFER),
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.strip() == "absent", result.stderr
+
+
+@pytest.mark.django_db
+def test_sandbox_page_is_404_when_the_sandbox_is_not_allowed(client, settings):
+    account = AccountFactory()
+    client.force_login(account.owner)
+    url = client.post(reverse("console:recharge"), {"amount": "500"})["Location"]
+    settings.PAYMENT_SANDBOX_ALLOWED = False
+    assert client.post(url, {"outcome": "pay"}).status_code == 404
+    account.refresh_from_db()
+    assert account.cash_balance == 0
+
+
+@pytest.mark.django_db
+def test_bank_transfer_shows_instructions_and_credits_only_when_support_confirms(client, settings):
+    settings.PAYMENT_PROVIDER = TRANSFER
+    settings.BANK_TRANSFER_PAYEE = "示例云计算有限公司"
+    account = AccountFactory()
+    client.force_login(account.owner)
+    response = client.post(reverse("console:recharge"), {"amount": "800"})
+    row = Recharge.objects.get(account=account)
+    assert row.provider == "transfer"
+    assert response["Location"] == reverse(
+        "console:transfer_payment", args=[row.provider_reference]
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert row.provider_reference in page and "¥800.00" in page and "示例云计算有限公司" in page
+    account.refresh_from_db()
+    assert account.cash_balance == 0  # the customer cannot confirm their own transfer
+
+    other = AccountFactory()
+    client.force_login(other.owner)
+    assert client.get(response["Location"]).status_code == 404
+
+    support = UserFactory(username="support-agent", is_staff=True)
+    support.groups.add(Group.objects.get(name="Support"))
+    client.force_login(support)
+    changelist = reverse("admin:billing_recharge_changelist")
+    for _ in range(2):  # confirming twice credits once
+        client.post(
+            changelist,
+            {"action": "confirm_transfers", "_selected_action": [row.pk]},
+        )
+    account.refresh_from_db()
+    assert account.cash_balance == Decimal("800.00")
+    assert LedgerEntry.objects.filter(account=account, kind="recharge").count() == 1
+
+
+@pytest.mark.django_db
+def test_confirming_transfers_needs_the_adjust_balance_permission(client, settings):
+    settings.PAYMENT_PROVIDER = TRANSFER
+    account = AccountFactory()
+    client.force_login(account.owner)
+    client.post(reverse("console:recharge"), {"amount": "800"})
+    row = Recharge.objects.get()
+    viewer = UserFactory(username="viewer", is_staff=True)
+    viewer.user_permissions.add(*Permission.objects.filter(codename="view_recharge"))
+    client.force_login(viewer)
+    client.post(
+        reverse("admin:billing_recharge_changelist"),
+        {"action": "confirm_transfers", "_selected_action": [row.pk]},
+    )
+    row.refresh_from_db()
+    assert row.status == Recharge.Status.PENDING
