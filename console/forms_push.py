@@ -165,6 +165,14 @@ class PostpaidForm(forms.Form):
 class AutoRenewForm(forms.Form):
     subscription = IdListField(error_messages={"required": _("Select at least one subscription.")})
     enabled = forms.BooleanField(required=False)
+    # A row's own switch: exactly one subscription, and the row comes back.
+    single = forms.BooleanField(required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("single") and len(cleaned.get("subscription") or []) != 1:
+            raise forms.ValidationError(_("A row's switch changes exactly one subscription."))
+        return cleaned
 
 
 class RenewalFilterForm(forms.Form):

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 from functools import wraps
 
 from django.core.exceptions import RequestDataTooBig
@@ -15,6 +16,8 @@ from billing.models import Account, CaptchaApp, PushApp
 from billing.services import entitlement, metering
 
 from .signing import ApiError, authenticate
+
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def error(status: int, code: str, message: str) -> JsonResponse:
@@ -38,14 +41,40 @@ def signed(view):
     return wrapper
 
 
+# No request the API documents nests deeper than an object of lists of objects.
+MAX_JSON_DEPTH = 8
+
+
 def _json_body(request) -> dict:
     try:
         body = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ApiError(400, "InvalidParameter", "the body is not JSON") from None
     if not isinstance(body, dict):
         raise ApiError(400, "InvalidParameter", "the body must be a JSON object")
+    _refuse_unstorable(body)
     return body
+
+
+def _refuse_unstorable(body) -> None:
+    """Depth and NUL characters, checked without recursion (PostgreSQL text cannot hold NUL).
+    The error names the field, e.g. events[3].ticket."""
+    stack = [(body, 1, "")]
+    while stack:
+        value, depth, where = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ApiError(400, "InvalidParameter", "the body is nested too deeply")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                field = f"{where}.{key}" if where else key
+                if "\x00" in key:
+                    raise ApiError(400, "InvalidParameter", "a key contains control characters")
+                stack.append((item, depth + 1, field))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1, f"{where}[{i}]") for i, item in enumerate(value))
+        elif isinstance(value, str) and "\x00" in value:
+            message = f"{where or 'the body'} must not contain control characters"
+            raise ApiError(400, "InvalidParameter", message)
 
 
 @require_http_methods(["POST"])
@@ -91,7 +120,10 @@ def push_service(request, account_id: int, access_id: str):
 @signed
 def push_dau(request, account_id: int, access_id: str, day: str):
     app = _own(PushApp, account_id, access_id=access_id)
+    # fromisoformat also takes 20261201 and 2026-W48-1; the API documents one form only.
     try:
+        if not ISO_DAY.fullmatch(day):
+            raise ValueError(day)
         report_day = dt.date.fromisoformat(day)
     except ValueError:
         raise ApiError(400, "InvalidParameter", "the date must be YYYY-MM-DD") from None

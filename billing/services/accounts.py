@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from billing import roles
 from billing.errors import BillingError, NotPermitted
 from billing.models import Account
+from billing.text import clean_text
 
 
 def open_account(*, user, name: str = "", language: str = "en") -> Account:
@@ -21,6 +22,8 @@ def submit_verification(*, account: Account, kind: str, name: str, number: str) 
         raise BillingError(_("Choose individual or company."))
     if not name or not number:
         raise BillingError(_("Both the name and the ID or registration number are required."))
+    name = clean_text(name, label=_("The legal name"), max_length=120)
+    number = clean_text(number, label=_("The number"), max_length=40)
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
         if locked.verification_state == Account.Verification.VERIFIED:

@@ -6,6 +6,7 @@ from billing.api.signing import forget_key, new_key_pair
 from billing.errors import BillingError, NotPermitted
 from billing.models import ApiKey
 from billing.selectors import Acting
+from billing.text import NAME_LENGTH, clean_text
 
 MAX_KEYS = 10
 
@@ -20,6 +21,7 @@ def create_key(*, acting: Acting, name: str) -> ApiKey:
     name = (name or "").strip()
     if not name:
         raise BillingError(_("Give the key a name."))
+    name = clean_text(name, label=_("The key name"), max_length=NAME_LENGTH)
     live = ApiKey.objects.filter(account=acting.account, revoked_at__isnull=True).count()
     if live >= MAX_KEYS:
         raise BillingError(_("An account can have at most %(n)d live keys.") % {"n": MAX_KEYS})

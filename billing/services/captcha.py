@@ -12,6 +12,7 @@ from billing import policy, pricing, roles
 from billing.errors import BillingError, NotPermitted
 from billing.models import Account, CaptchaApp, CaptchaPack, Order, PackSku
 from billing.selectors import Acting
+from billing.text import NAME_LENGTH, clean_text
 
 from . import metering
 from .checkout import Purchase, pay_order, purchase, require_buyer, require_on_sale
@@ -139,9 +140,10 @@ def request_postpaid(*, acting: Acting) -> Account:
 def create_app(*, acting: Acting, name: str) -> CaptchaApp:
     if not roles.can_manage_resources(acting.role):
         raise NotPermitted(_("The {role} role cannot create apps.").format(role=acting.role))
-    name = name.strip()
+    name = (name or "").strip()
     if not name:
         raise BillingError(_("Give the app a name."))
+    name = clean_text(name, label=_("The app name"), max_length=NAME_LENGTH)
     for _attempt in range(5):
         try:
             with transaction.atomic():

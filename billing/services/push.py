@@ -13,6 +13,7 @@ from billing.days import add_months_to_instant, billing_day
 from billing.errors import BillingError, NotPermitted
 from billing.models import Account, Order, Product, PushApp, PushSubscription
 from billing.selectors import Acting
+from billing.text import NAME_LENGTH, clean_text
 
 from .checkout import Purchase, pay_order, purchase, require_buyer, require_on_sale
 from .ledger import lock_account
@@ -22,9 +23,10 @@ def create_app(*, acting: Acting, platform: str, name: str, access_point: str) -
     """A new app starts on the free trial; 50 apps per platform per account."""
     if not roles.can_manage_resources(acting.role):
         raise NotPermitted(_("The {role} role cannot create apps.").format(role=acting.role))
-    name = name.strip()
+    name = (name or "").strip()
     if not name:
         raise BillingError(_("Give the app a name."))
+    name = clean_text(name, label=_("The app name"), max_length=NAME_LENGTH)
     if platform not in PushApp.Platform.values:
         raise BillingError(_("Choose Android, iOS or macOS."))
     if access_point not in pricing.REGIONS:

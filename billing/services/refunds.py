@@ -27,6 +27,7 @@ from billing.models import (
     RefundTicketEvent,
 )
 from billing.selectors import Acting
+from billing.text import REASON_LENGTH, clean_text
 
 from .ledger import lock_account, post_entry
 from .notices import notify
@@ -304,6 +305,7 @@ def request_refund(
     reason = (reason or "").strip()
     if not reason:
         raise BillingError(_("Tell us why you want a refund."))
+    reason = clean_text(reason, label=_("The reason"), max_length=REASON_LENGTH, multiline=True)
     with transaction.atomic():
         lock_account(acting.account.pk)
         if RefundTicket.objects.filter(order=order, status__in=OPEN_STATES).exists():
@@ -374,6 +376,7 @@ def reject(*, ticket: RefundTicket, by, reason: str) -> RefundTicket:
     reason = (reason or "").strip()
     if not reason:
         raise BillingError(_("A reason is required to reject a refund."))
+    reason = clean_text(reason, label=_("The reason"), max_length=REASON_LENGTH, multiline=True)
     with transaction.atomic():
         locked = _locked_ticket(ticket.pk)
         if locked.status not in (RefundTicket.Status.SUBMITTED, RefundTicket.Status.UNDER_REVIEW):

@@ -33,18 +33,21 @@ def account_page(request):
             messages.success(request, _("Verification submitted. Support will review it shortly."))
             return redirect("console:account")
     account.refresh_from_db()
-    return render(
-        request,
-        "console/account/page.html",
-        {
-            "form": form,
-            "members": account.memberships.select_related("user"),
-            "invite_form": InviteForm(),
-            "role_choices": Membership.Role.choices,
-            "can_manage_members": roles.can_manage_members(request.acting.role),
-            "api_keys": account.api_keys.all(),
-        },
-    )
+    return _page(request, form=form)
+
+
+def _page(request, *, form=None, status=200, **extra):
+    account = request.acting.account
+    context = {
+        "form": form or VerificationForm(),
+        "members": account.memberships.select_related("user"),
+        "invite_form": InviteForm(),
+        "role_choices": Membership.Role.choices,
+        "can_manage_members": roles.can_manage_members(request.acting.role),
+        "api_keys": account.api_keys.all(),
+        **extra,
+    }
+    return render(request, "console/account/page.html", context, status=status)
 
 
 @console_view()
@@ -131,16 +134,9 @@ def _api_keys_card(request, *, created=None, error=""):
         return render(
             request, "console/account/page.html#api-keys", context, status=400 if error else 200
         )
-    if error:
-        messages.error(request, error)
-    if created:
-        # Without JavaScript the secret is shown once on the next page.
-        messages.warning(
-            request,
-            _("SecretId %(id)s, SecretKey %(key)s — copy the SecretKey now; it is not shown again.")
-            % {"id": created.secret_id, "key": created.secret_key},
-        )
-    return redirect("console:account")
+    # Without JavaScript the whole page comes back with the key or the refusal in it. Never a
+    # message: messages travel in a cookie, and a SecretKey must not.
+    return _page(request, status=400 if error else 200, created_key=created, api_key_error=error)
 
 
 @console_view(allow=roles.can_manage_members)

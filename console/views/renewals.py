@@ -165,7 +165,7 @@ def _safe_next(request) -> str:
 def auto_renew(request):
     """Turn auto-renewal on or off for one row (returns the row) or the selected rows."""
     form = AutoRenewForm(request.POST)
-    single = request.POST.get("single") == "1"
+    single = form.is_valid() and form.cleaned_data["single"]
     next_url = _safe_next(request)
     message, level = "", "success"
     ids: list[int] = []
