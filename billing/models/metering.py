@@ -33,9 +33,13 @@ class ApiKey(models.Model):
 
 
 class VerificationEvent(models.Model):
-    """One server-side ticket verification; the ticket ID makes a resent event count once."""
+    """One server-side ticket verification; the ticket ID makes a resent event count once.
 
-    ticket = models.CharField(max_length=128, unique=True)
+    A ticket identifies a verification within one main account (SPEC §2 ticket scope): the
+    same ticket from another account is another verification, and nothing reveals it.
+    """
+
+    ticket = models.CharField(max_length=128)
     account = models.ForeignKey("billing.Account", on_delete=models.CASCADE, related_name="+")
     captcha_app = models.ForeignKey(
         "billing.CaptchaApp", on_delete=models.CASCADE, related_name="+"
@@ -46,6 +50,9 @@ class VerificationEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["account", "day"])]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "ticket"], name="verification_ticket_unique")
+        ]
 
     def __str__(self) -> str:
         return self.ticket

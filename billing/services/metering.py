@@ -88,8 +88,8 @@ def parse_events(
 def ingest_verifications(*, account: Account, events, now: dt.datetime) -> IngestResult:
     parsed = parse_events(account=account, events=events, now=now)
     with transaction.atomic():
-        # Durable before the call returns; a ticket seen before (this batch or any other) is
-        # skipped by the unique index.
+        # Durable before the call returns; a ticket this account reported before (in this batch
+        # or any other) is skipped by the unique index. Other accounts' tickets are not looked at.
         with connection.cursor() as cursor:
             cursor.execute(
                 """
@@ -97,7 +97,7 @@ def ingest_verifications(*, account: Account, events, now: dt.datetime) -> Inges
                     (ticket, account_id, captcha_app_id, verified_at, day, received_at)
                 SELECT t, %s, a, v, (v AT TIME ZONE 'Asia/Shanghai')::date, %s
                 FROM unnest(%s::text[], %s::bigint[], %s::timestamptz[]) AS e(t, a, v)
-                ON CONFLICT (ticket) DO NOTHING
+                ON CONFLICT (account_id, ticket) DO NOTHING
                 RETURNING day
                 """,
                 [

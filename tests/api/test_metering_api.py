@@ -89,6 +89,31 @@ def test_duplicates_in_a_batch_and_across_batches_count_once(client, captcha_acc
     assert CaptchaPack.objects.get(account=captcha_account).used == 3
 
 
+def test_a_ticket_is_scoped_to_its_main_account(client, captcha_account):
+    """SPEC §2 ticket scope: another account's ticket is a new verification for this one, and
+    the answer says nothing about who else reported it."""
+    other = fund(AccountFactory(), cash="10000")
+    captcha.claim_trial(acting=Acting(account=other, role=roles.OWNER))
+    mine, theirs = CaptchaAppFactory(account=captcha_account), CaptchaAppFactory(account=other)
+    first = Signed(client, other).call(
+        "POST", "/api/v1/captcha/verifications", events(theirs, ["shared", "x"])
+    )
+    assert first.json()["duplicates"] == 0
+    answer = Signed(client, captcha_account).call(
+        "POST", "/api/v1/captcha/verifications", events(mine, ["shared"])
+    )
+    assert answer.json() == {
+        "received": 1,
+        "duplicates": 0,
+        "from_packs": 1,
+        "overage": 0,
+        "refused": 0,
+    }
+    assert CaptchaPack.objects.get(account=captcha_account).used == 1
+    assert CaptchaPack.objects.get(account=other).used == 2
+    assert VerificationEvent.objects.filter(ticket="shared").count() == 2
+
+
 def test_a_batch_that_fails_validation_stores_nothing(client, captcha_account):
     app = CaptchaAppFactory(account=captcha_account)
     other_app = CaptchaAppFactory()
