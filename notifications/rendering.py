@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -46,8 +47,17 @@ def template_context(*, notice, recipient, language: str) -> dict:
 
 
 def _render(name: str, context: dict, language: str) -> str:
+    """HTML: the email body and the in-site message, escaped."""
     with translation.override(language), timezone.override(BILLING_TZ):
         return render_to_string(name, context)
+
+
+def _render_plain(name: str, context: dict, language: str) -> str:
+    """Plain text (subjects, text bodies, SMS): not HTML, so nothing is escaped here. Whatever
+    shows it as HTML later (the inbox) escapes it once; escaping here too showed `&amp;`."""
+    template = get_template(name).template
+    with translation.override(language), timezone.override(BILLING_TZ):
+        return template.render(Context(context, autoescape=False))
 
 
 def _template(kind: str, language: str, part: str) -> str:
@@ -58,20 +68,24 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _subject(notice, context: dict, language: str) -> str:
+    return _one_line(_render_plain(_template(notice.kind, language, "subject"), context, language))
+
+
 def render_subject(*, notice, recipient, language: str) -> str:
     language = message_language(language)
     context = template_context(notice=notice, recipient=recipient, language=language)
-    return _one_line(_render(_template(notice.kind, language, "subject"), context, language))
+    return _subject(notice, context, language)
 
 
 def render_email(*, notice, recipient) -> RenderedMessage:
     language = message_language(notice.account.language)
     context = template_context(notice=notice, recipient=recipient, language=language)
-    subject = _one_line(_render(_template(notice.kind, language, "subject"), context, language))
+    subject = _subject(notice, context, language)
     body_context = {**context, "subject": subject}
     return RenderedMessage(
         subject=subject,
-        text=_render(
+        text=_render_plain(
             f"notifications/{language}/_email.txt",
             {
                 **body_context,
@@ -96,8 +110,8 @@ def render_insite(*, notice, recipient, language: str) -> RenderedMessage:
     language = message_language(language)
     context = template_context(notice=notice, recipient=recipient, language=language)
     return RenderedMessage(
-        subject=_one_line(_render(_template(notice.kind, language, "subject"), context, language)),
-        text=_render(_template(notice.kind, language, "text"), context, language).strip(),
+        subject=_subject(notice, context, language),
+        text=_render_plain(_template(notice.kind, language, "text"), context, language).strip(),
         html=_render(_template(notice.kind, language, "html"), context, language),
     )
 
@@ -106,7 +120,7 @@ def render_sms(*, notice, recipient) -> tuple[str, list[str]]:
     """The SMS text and the Tencent Cloud template parameters, in template order."""
     language = message_language(notice.account.language)
     context = template_context(notice=notice, recipient=recipient, language=language)
-    text = _one_line(_render(_template(notice.kind, language, "sms"), context, language))
+    text = _one_line(_render_plain(_template(notice.kind, language, "sms"), context, language))
     values = sms_values(context)
     params = [values.get(name, "") for name in KINDS[notice.kind].sms_params]
     return text, params

@@ -245,3 +245,26 @@ def test_admin_member_sees_their_own_inbox(client, account):
     page = client.get(reverse("notifications:inbox"))
     assert page.text.count('data-testid="message-row"') == 1  # expiry yes, balance no
     assert _badge(page.text) == "1"
+
+
+@pytest.mark.django_db
+def test_names_with_ampersands_are_escaped_once_in_subjects_inbox_and_email(
+    owner_client, account, django_capture_on_commit_callbacks
+):
+    app = PushAppFactory(account=account, name="Tom & Jerry <Pro>", access_id="1500000043")
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(
+            kind=Kind.PUSH_EXPIRY_REMINDER,
+            account=account,
+            subject=app,
+            day=dt.date(2026, 3, 1),
+            context={"expires_at": EXPIRES, "days_left": 3},
+        )
+    (email,) = mail.outbox
+    assert "Tom & Jerry <Pro>" in email.subject
+    assert "Tom & Jerry <Pro>" in email.body
+    html_body = email.alternatives[0][0]
+    assert "Tom &amp; Jerry &lt;Pro&gt;" in html_body and "&amp;amp;" not in html_body
+    inbox = owner_client.get(reverse("notifications:inbox")).text
+    assert "Tom &amp; Jerry &lt;Pro&gt;" in inbox
+    assert "&amp;amp;" not in inbox and "<Pro>" not in inbox
