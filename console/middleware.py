@@ -6,6 +6,7 @@ answers 400 and changes nothing, for every view at once (JSON under /api/, see c
 """
 
 from django.core.exceptions import BadRequest
+from django.utils.cache import patch_vary_headers
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -27,3 +28,20 @@ class RejectUnstorableInput:
         if is_form and _has_nul(request.POST):
             raise BadRequest("A form field contains a NUL character.")
         return self.get_response(request)
+
+
+class PrivatePages:
+    """What a signed-in person sees is theirs: never stored by the browser or a shared cache
+    (Back after signing out must not show it). Pages and their HTMX partials share URLs, so
+    every answer says it varies with HX-Request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_vary_headers(response, ["HX-Request"])
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response:
+            response["Cache-Control"] = "no-store"
+        return response

@@ -35,3 +35,31 @@ document.documentElement.addEventListener("htmx:beforeOnLoad", (event) => {
     event.stopPropagation();
   }
 });
+
+// Behaviour that would otherwise be inline on*= attributes, which the Content-Security-Policy
+// (script-src 'self') does not run.
+
+// The header's language switch: keep the page (with its query) and submit on change.
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("[data-submit-on-change]");
+  if (!select) return;
+  const next = select.form.querySelector("[data-follow-location]");
+  if (next) next.value = location.pathname + location.search;
+  select.form.submit();
+});
+
+// A form that asks before it submits (removing a recipient).
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+});
+
+// "Cancel" on a form opened into a slot closes the slot instead of leaving the page.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("[data-close-slot]");
+  const slot = link && document.getElementById(link.dataset.closeSlot);
+  if (slot) {
+    event.preventDefault();
+    slot.innerHTML = "";
+  }
+});
