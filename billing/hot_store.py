@@ -62,6 +62,10 @@ def get_json(name: str):
     return None if raw is None else json.loads(raw)
 
 
+def set_raw(name: str, value: bytes, timeout: int) -> None:
+    client().set(name, value, ex=timeout)
+
+
 def set_json(name: str, value, timeout: int) -> bytes:
     raw = json.dumps(value).encode()
     client().set(name, raw, ex=timeout)

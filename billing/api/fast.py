@@ -36,6 +36,8 @@ def cached_entitlement(environ) -> bytes | None:
     route = ROUTE.match(path)
     if route is None or environ.get("CONTENT_LENGTH") not in (None, "", "0"):
         return None
+    if environ.get("QUERY_STRING"):
+        return None  # entitlement takes no query; Django checks the signature over it
     secret_id = environ.get("HTTP_X_SECRET_ID", "")
     if route["captcha"]:
         found = hot_store.entitlement_lookup(secret_id, entitlement.CAPTCHA, int(route["captcha"]))
