@@ -1,13 +1,14 @@
-"""Refuse input PostgreSQL cannot store before any view sees it.
+"""Request guards that apply to every view: input PostgreSQL cannot store, pages that are
+private to the signed-in person, and the second factor staff need for the back office."""
 
-A NUL character in a path, a query or a form field would otherwise reach the database as a
-DataError (500) — possibly after other writes of the same request. One refusal at the door
-answers 400 and changes nothing, for every view at once (JSON under /api/, see console.errors).
-"""
-
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
 from django.core.exceptions import BadRequest
+from django.shortcuts import redirect
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
+ADMIN_PREFIX = "/admin/"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -18,6 +19,11 @@ def _has_nul(values) -> bool:
 
 
 class RejectUnstorableInput:
+    """A NUL character in a path, a query or a form field would otherwise reach the database as
+    a DataError (500), possibly after other writes of the same request. One refusal at the door
+    answers 400 and changes nothing, for every view at once (JSON under /api/, console.errors).
+    """
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -45,3 +51,31 @@ class PrivatePages:
         if user is not None and user.is_authenticated and "Cache-Control" not in response:
             response["Cache-Control"] = "no-store"
         return response
+
+
+class StaffTwoFactor:
+    """Staff can move money: the admin opens only for staff with a TOTP authenticator, so each
+    staff login has a second factor (allauth asks for the code). Without one, staff are sent to
+    set it up first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            request.path_info.startswith(ADMIN_PREFIX)
+            and user is not None
+            and user.is_authenticated
+            and user.is_staff
+            and not has_two_factor(user)
+        ):
+            messages.warning(
+                request, _("Set up two-factor authentication before using the back office.")
+            )
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+def has_two_factor(user) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
@@ -8,6 +9,10 @@ def favicon(request):
     # Resolved per request: the static manifest exists only after collectstatic.
     return HttpResponsePermanentRedirect(static("console/favicon.svg"))
 
+
+# Staff sign in on the console's login page: its failed-login limits and two-factor step apply to
+# the admin too (Django's own admin login has neither).
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     # Browsers ask for /favicon.ico on pages that do not name an icon (the admin).

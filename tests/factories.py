@@ -2,6 +2,8 @@ import datetime as dt
 from decimal import Decimal
 
 import factory
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -22,10 +24,20 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True  # the hook writes its own rows
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
     password = factory.django.Password("correct-horse-battery")
+
+    @factory.post_generation
+    def two_factor(user, create, extracted, **kwargs):
+        """Staff have a TOTP authenticator, as the back office requires; `user.totp_secret`
+        gives browser tests the codes (allauth.mfa.totp.internal.auth.hotp_value)."""
+        if create and user.is_staff and extracted is not False:
+            user.totp_secret = generate_totp_secret()
+            if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+                TOTP.activate(user, user.totp_secret)
 
 
 class AccountFactory(factory.django.DjangoModelFactory):

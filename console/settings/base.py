@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "billing",
     "notifications",
     "console",
@@ -51,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "console.middleware.PrivatePages",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "console.middleware.StaffTwoFactor",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "console.htmx.HtmxMessagesMiddleware",
@@ -125,6 +127,15 @@ AUTHENTICATION_BACKENDS = [
 
 # allauth: sign-up and login by email; the console, not allauth, owns everything billing.
 ACCOUNT_LOGIN_METHODS = {"email"}
+# Failed logins are limited per address and per account. The admin signs in through the same
+# page (console/urls.py), so staff logins are limited too.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Two-factor authentication (allauth.mfa): every staff login needs a TOTP code
+# (console.middleware.StaffTwoFactor sends staff without one to set it up).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Cloud Console"
+MFA_TOTP_TOLERANCE = 1  # one 30-second step of clock drift either way (RFC 6238 §5.2)
+MFA_ALLOW_UNVERIFIED_EMAIL = True  # staff accounts are made by hand, often without a mailbox
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_UNIQUE_EMAIL = True

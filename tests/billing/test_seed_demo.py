@@ -1,9 +1,11 @@
 """The demo data `make run` loads: complete, billed once, and safe to load again."""
 
 import datetime as dt
+import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from billing.days import billing_day
@@ -33,3 +35,23 @@ def test_demo_data_loads_twice_without_duplicating_anything():
         LedgerEntry.objects.filter(account=alice).count(),
         PostpaidBillLine.objects.filter(account=alice).count(),
     ) == counts
+
+
+def test_demo_staff_can_sign_in_with_the_printed_two_factor_code(client):
+    call_command("seed_demo")
+    out = io.StringIO()
+    call_command("totp_code", "support@example.com", stdout=out)
+    code = out.getvalue().split()[0]
+    client.post(
+        reverse("account_login") + "?next=/admin/",
+        {"login": "support@example.com", "password": "demo-support-2026"},
+        REMOTE_ADDR="10.250.1.1",
+    )
+    done = client.post(reverse("mfa_authenticate"), {"code": code})
+    assert done["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_totp_code_refuses_a_user_without_an_authenticator():
+    with pytest.raises(CommandError, match="no two-factor authenticator"):
+        call_command("totp_code", "nobody@example.com")

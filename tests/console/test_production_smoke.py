@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from tests.conftest import REPO, _database_url
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, UserFactory
 from tests.helpers import free_port
 
 TRANSFER = "billing.payments.BankTransferProvider"
@@ -78,6 +79,9 @@ def test_production_builds_checks_and_serves_with_security_headers(
     account = AccountFactory()
     client.force_login(account.owner)
     cookie = f"sessionid={client.cookies['sessionid'].value}"
+    staff = Client()  # another browser: a second login on `client` would end the first session
+    staff.force_login(UserFactory(username="smoke-staff", is_staff=True, is_superuser=True))
+    staff_cookie = f"sessionid={staff.cookies['sessionid'].value}"
 
     port = free_port()
     server = subprocess.Popen(
@@ -110,7 +114,10 @@ def test_production_builds_checks_and_serves_with_security_headers(
         overview = _get(port, "/", cookie)
         assert overview.status == 200, overview.body[-500:]
         assert account.owner.email.encode() in overview.body
-        assert _get(port, "/admin/login/").status == 200
+        admin_login = _get(port, "/admin/login/")  # staff sign in on the console's login page
+        assert admin_login.status == 302
+        assert admin_login.getheader("Location").startswith("/accounts/login/")
+        assert _get(port, "/admin/", staff_cookie).status == 200
         assert _get(port, "/balance/sandbox/SBX1/", cookie).status == 404
     finally:
         server.terminate()

@@ -8,7 +8,7 @@ from billing import roles
 from billing.models import RefundTicket
 from billing.selectors import Acting
 from billing.services import push
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import sign_in, staff_sign_in
 from tests.factories import AccountFactory, PushAppFactory, UserFactory, fund
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -38,10 +38,7 @@ def test_customer_requests_support_approves_customer_sees_refund(live_server, pa
     expect(page.get_by_test_id("ticket-status")).to_have_text("Submitted")
     page.context.clear_cookies()
 
-    page.goto(f"{live_server.url}/admin/login/")
-    page.get_by_label("Username").fill("support")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
+    staff_sign_in(page, live_server, support)
     page.goto(f"{live_server.url}/admin/billing/refundticket/")
     expect(page.get_by_test_id("status-counts")).to_contain_text("Submitted: 1")
     ticket = RefundTicket.objects.get(order=order)

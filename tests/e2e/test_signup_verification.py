@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from billing.models import Account
-from tests.e2e.helpers import sign_in, sign_out
+from tests.e2e.helpers import sign_in, sign_out, staff_sign_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -35,10 +35,7 @@ def test_sign_up_verify_and_support_approves(live_server, page, screenshot):
     sign_out(page)
 
     account = Account.objects.get(owner__email="newcustomer@example.com")
-    page.goto(f"{live_server.url}/admin/login/")
-    page.get_by_label("Username").fill("support")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
+    staff_sign_in(page, live_server, support)
     page.goto(f"{live_server.url}/admin/billing/account/{account.pk}/change/")
     screenshot("admin-account-pending")
     page.get_by_role("button", name="Approve verification").click()

@@ -4,6 +4,8 @@ import datetime as dt
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -16,6 +18,14 @@ from billing.models import Account, LedgerEntry, PackSku, Product, PushApp, Push
 from billing.selectors import Acting
 from billing.services import accounts, captcha, ledger, push
 from billing.services.lifecycle import run_due_jobs
+
+# Demo staff sign in to the admin with a TOTP code (console.middleware.StaffTwoFactor). These
+# published secrets are for the demo only: add one to an authenticator app, or run
+# `manage.py totp_code support@example.com`.
+DEMO_STAFF_TOTP = {
+    "support@example.com": "MRSW23ZNON2XA4DPOJ2C2MRQGI3C25DU",
+    "admin@example.com": "MRSW23ZNMFSG22LOFUZDAMRWFV2G65DQ",
+}
 
 DEMO_USERS = {
     "alice@example.com": "demo-alice-2026",
@@ -38,6 +48,11 @@ class Command(BaseCommand):
             support.is_staff = True
             support.save()
             support.groups.add(Group.objects.get(name="Support"))
+            for email, secret in DEMO_STAFF_TOTP.items():
+                if not Authenticator.objects.filter(
+                    user=users[email], type=Authenticator.Type.TOTP
+                ).exists():
+                    TOTP.activate(users[email], secret)
             accounts.open_account(user=users["bob@example.com"], name="Bob's Studio")
             alice = accounts.open_account(user=users["alice@example.com"], name="Alice Games Ltd")
         if alice.verification_state == Account.Verification.UNVERIFIED:
