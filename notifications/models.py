@@ -103,10 +103,15 @@ class Subscription(models.Model):
 
 
 class VerificationCode(models.Model):
-    """A code sent to one address of a recipient; entering it verifies that channel."""
+    """A code sent to one address of a recipient; entering it verifies that channel.
 
+    Kept when the recipient is removed: the sending limits (SPEC §6, per account and per
+    address) count every code sent, whatever was removed and added again.
+    """
+
+    account = models.ForeignKey("billing.Account", on_delete=models.CASCADE, related_name="+")
     recipient = models.ForeignKey(
-        Recipient, on_delete=models.CASCADE, related_name="verification_codes"
+        Recipient, null=True, on_delete=models.SET_NULL, related_name="verification_codes"
     )
     channel = models.CharField(
         max_length=8,
@@ -125,14 +130,14 @@ class VerificationCode(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "channel", "created_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "channel", "created_at"]),
+            models.Index(fields=["account", "created_at"]),
+            models.Index(fields=["address", "created_at"]),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} code for {self.recipient.name}"
-
-    @property
-    def account_id(self) -> int:
-        return self.recipient.account_id
+        return f"{self.get_channel_display()} code for {self.address}"
 
 
 class ContextEncoder(DjangoJSONEncoder):

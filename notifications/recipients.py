@@ -9,7 +9,7 @@ import datetime as dt
 import secrets
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -167,6 +167,24 @@ def _code_hash(*, address: str, code: str) -> str:
     ).hexdigest()
 
 
+def _lock_sending(*, account_id: int, address: str) -> None:
+    """Serialise code sending per account and per address (two accounts may add one number)."""
+    with connection.cursor() as cursor:
+        for name in (f"codes:account:{account_id}", f"codes:address:{address.lower()}"):
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])
+
+
+def _refuse_over_limit(sent, now: dt.datetime) -> None:
+    last = sent.order_by("-created_at").values_list("created_at", flat=True).first()
+    if last and now - last < CODE_RESEND_AFTER:
+        wait = int((CODE_RESEND_AFTER - (now - last)).total_seconds()) + 1
+        raise RecipientError(
+            _("A code was just sent. Try again in %(seconds)d s.") % {"seconds": wait}
+        )
+    if sent.filter(created_at__gte=now - dt.timedelta(days=1)).count() >= CODES_PER_DAY:
+        raise RecipientError(_("Too many codes today. Try again tomorrow."))
+
+
 def send_verification_code(
     *, recipient: Recipient, channel: str, now: dt.datetime
 ) -> VerificationCode:
@@ -180,17 +198,14 @@ def send_verification_code(
         raise RecipientError(_("Enter the address first."))
     with transaction.atomic():
         locked = Recipient.objects.select_for_update().get(pk=recipient.pk)
-        recent = VerificationCode.objects.filter(recipient=locked, channel=channel)
-        last = recent.first()
-        if last and now - last.created_at < CODE_RESEND_AFTER:
-            wait = int((CODE_RESEND_AFTER - (now - last.created_at)).total_seconds()) + 1
-            raise RecipientError(
-                _("A code was just sent. Try again in %(seconds)d s.") % {"seconds": wait}
-            )
-        if recent.filter(created_at__gte=now - dt.timedelta(days=1)).count() >= CODES_PER_DAY:
-            raise RecipientError(_("Too many codes today. Try again tomorrow."))
+        _lock_sending(account_id=locked.account_id, address=address)
+        # SPEC §6: per account and per address, counting every code ever sent (codes outlive
+        # their recipient), so removing and adding an address again resets nothing.
+        _refuse_over_limit(VerificationCode.objects.filter(account_id=locked.account_id), now)
+        _refuse_over_limit(VerificationCode.objects.filter(address__iexact=address), now)
         code = f"{secrets.randbelow(10**6):06d}"
         verification = VerificationCode.objects.create(
+            account_id=locked.account_id,
             recipient=locked,
             channel=channel,
             address=address,

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from notifications import recipients
 from notifications.kinds import Category, Channel, Kind
-from notifications.models import Delivery, DevSmsMessage, Notice, Recipient
+from notifications.models import Delivery, DevSmsMessage, Notice, Recipient, VerificationCode
 from notifications.recipients import RecipientError
 from notifications.services import notify
-from tests.factories import MembershipFactory, PushAppFactory, UserFactory
+from tests.factories import AccountFactory, MembershipFactory, PushAppFactory, UserFactory
 
 EXPIRES = dt.datetime(2026, 3, 4, 16, 0, tzinfo=dt.UTC)
 NOW = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)
@@ -233,3 +233,48 @@ def test_accounts_created_before_notifications_get_their_owner_lazily(account, o
     assert _channels(notice, owner) == {Channel.EMAIL, Channel.INSITE}
     assert Delivery.objects.filter(notice=notice).count() == 2
     assert timezone.is_aware(owner.email_verified_at)
+
+
+@pytest.mark.django_db
+def test_code_limits_count_per_account_and_address_whatever_is_removed_and_added(account):
+    """SPEC §6: one a minute and ten a day, per account and per address."""
+    ops = recipients.add_recipient(account=account, name="Ops", email="", mobile="+8613800138001")
+    recipients.send_verification_code(recipient=ops, channel=Channel.SMS, now=NOW)
+    recipients.remove_recipient(recipient=ops)
+    again = recipients.add_recipient(account=account, name="Ops", email="", mobile="+8613800138001")
+    with pytest.raises(RecipientError, match="just sent"):
+        recipients.send_verification_code(
+            recipient=again, channel=Channel.SMS, now=NOW + dt.timedelta(seconds=2)
+        )
+    # Another address of the same account is limited by the account's minute too.
+    other = recipients.add_recipient(
+        account=account, name="Desk", email="desk@example.com", mobile=""
+    )
+    with pytest.raises(RecipientError, match="just sent"):
+        recipients.send_verification_code(
+            recipient=other, channel=Channel.EMAIL, now=NOW + dt.timedelta(seconds=3)
+        )
+    # Another account sending to the same number is limited by the number's minute.
+    stranger = AccountFactory()
+    theirs = recipients.add_recipient(
+        account=stranger, name="Ops", email="", mobile="+8613800138001"
+    )
+    with pytest.raises(RecipientError, match="just sent"):
+        recipients.send_verification_code(
+            recipient=theirs, channel=Channel.SMS, now=NOW + dt.timedelta(seconds=4)
+        )
+    # Ten a day per account, however the codes are spread over its addresses.
+    for minute in range(1, 10):
+        target = again if minute % 2 else other
+        channel = Channel.SMS if minute % 2 else Channel.EMAIL
+        recipients.send_verification_code(
+            recipient=target, channel=channel, now=NOW + dt.timedelta(minutes=minute * 2)
+        )
+    with pytest.raises(RecipientError, match="Too many codes today"):
+        recipients.send_verification_code(
+            recipient=other, channel=Channel.EMAIL, now=NOW + dt.timedelta(minutes=30)
+        )
+    assert VerificationCode.objects.filter(account=account).count() == 10
+    assert recipients.send_verification_code(
+        recipient=other, channel=Channel.EMAIL, now=NOW + dt.timedelta(days=1, minutes=1)
+    )
