@@ -57,10 +57,28 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "role"]
+
+    def clean_user(self):
+        user = self.cleaned_data["user"]
+        if user.is_staff:  # SPEC §1: staff are never members of a customer account
+            raise forms.ValidationError(_("Support staff cannot be members of a customer account."))
+        return user
+
+
 class MembershipInline(admin.TabularInline):
+    """Support may correct roles and remove members; new members join by invitation only."""
+
     model = Membership
+    form = MembershipForm
     extra = 0
     autocomplete_fields = ["user"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class BalanceAdjustmentForm(forms.Form):

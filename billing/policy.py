@@ -16,6 +16,8 @@ CAPTCHA_REFUND_WINDOW_DAYS = 5
 
 # §3 Mobile push
 PUSH_APPS_PER_PLATFORM = 50
+# A sub-account invitation can be accepted for this long (SPEC §1 sub-accounts).
+INVITATION_VALID_DAYS = 7
 PUSH_TRIAL_DAU_LIMIT = 1_000
 PUSH_TRIAL_RECLAIM_AFTER_DAYS = 7  # reclaimed on the 8th day after the trial stopped
 PUSH_EXPIRY_REMINDER_DAYS_BEFORE = range(7, 0, -1)  # 7..1 days before expiry

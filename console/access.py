@@ -20,6 +20,9 @@ def console_view(*, allow: Callable[[str], bool] | None = None):
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
+            if request.user.is_staff:
+                # SPEC §1: staff are never members; they look after customers in the admin.
+                raise PermissionDenied("Support staff work in the admin, not in the console.")
             acting = acting_for_user(request.user)
             if acting is None:
                 raise PermissionDenied("This user is not part of any customer account.")

@@ -1,4 +1,4 @@
-from .accounts import Account, Membership
+from .accounts import Account, Invitation, Membership
 from .apps import OVERSEAS_ACCESS_POINTS, AccessPoint, CaptchaApp, PushApp, PushAppStop
 from .catalog import PackSku, Product
 from .fields import ZERO, MoneyField
@@ -31,6 +31,7 @@ __all__ = [
     "CaptchaUsageDaily",
     "DailyCounter",
     "DeviceToken",
+    "Invitation",
     "LedgerEntry",
     "Membership",
     "MoneyField",

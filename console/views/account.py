@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_http_methods
 
 from billing import roles
 from billing.errors import BillingError
-from billing.models import Membership
+from billing.models import Invitation, Membership
 from billing.services import accounts as account_services
 from billing.services import api_keys as api_key_services
 from billing.services import members as member_services
@@ -40,7 +41,7 @@ def _page(request, *, form=None, status=200, **extra):
     account = request.acting.account
     context = {
         "form": form or VerificationForm(),
-        "members": account.memberships.select_related("user"),
+        **_members_context(request),
         "invite_form": InviteForm(),
         "role_choices": Membership.Role.choices,
         "can_manage_members": roles.can_manage_members(request.acting.role),
@@ -67,10 +68,19 @@ def set_language(request):
     return i18n.set_language(request)
 
 
-def _members_card(request, *, invite_form=None, status=200):
+def _members_context(request) -> dict:
     account = request.acting.account
-    context = {
+    return {
         "members": account.memberships.select_related("user"),
+        "invitations": account.invitations.filter(
+            status=Invitation.Status.PENDING, expires_at__gt=timezone.now()
+        ),
+    }
+
+
+def _members_card(request, *, invite_form=None, status=200):
+    context = {
+        **_members_context(request),
         "invite_form": invite_form or InviteForm(),
         "role_choices": Membership.Role.choices,
         "can_manage_members": roles.can_manage_members(request.acting.role),
@@ -91,6 +101,7 @@ def invite_member(request):
         try:
             member_services.invite_member(
                 acting=request.acting,
+                user=request.user,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
             )
@@ -98,7 +109,9 @@ def invite_member(request):
             form.add_error("email", str(error))
         else:
             messages.success(
-                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+                request,
+                _("Invitation sent to %(email)s; they become a member when they accept it.")
+                % {"email": form.cleaned_data["email"]},
             )
             return _members_card(request)
     return _members_card(request, invite_form=form, status=400)
@@ -119,6 +132,18 @@ def change_member(request, membership_id: int):
             )
     except BillingError as error:
         messages.error(request, str(error))
+    return _members_card(request)
+
+
+@console_view(allow=roles.can_manage_members)
+@require_http_methods(["POST"])
+def revoke_invitation(request, invitation_id: int):
+    try:
+        member_services.revoke_invitation(acting=request.acting, invitation_id=invitation_id)
+    except BillingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Invitation withdrawn."))
     return _members_card(request)
 
 

@@ -1,27 +1,125 @@
+import re
+
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
-from billing.models import Account, Membership
-from tests.factories import AccountFactory, MembershipFactory, UserFactory
+from billing.models import Account, Invitation, Membership
+from tests.factories import AccountFactory, MembershipFactory, UserFactory, fund
 
 pytestmark = pytest.mark.django_db
 
 
-def test_owner_invites_a_sub_account_who_gets_a_password_link(
+def _invite(client, account, email, role, callbacks):
+    client.force_login(account.owner)
+    with callbacks(execute=True):
+        client.post(reverse("console:invite_member"), {"email": email, "role": role})
+    client.logout()
+    return re.search(r"/invitations/[^/\s]+/", mail.outbox[-1].body).group(0)
+
+
+def test_an_invitation_creates_no_login_and_the_invitee_accepts_it(
     client, django_capture_on_commit_callbacks
 ):
     account = AccountFactory(name="Acme")
+    link = _invite(
+        client, account, "Finance@Acme.test", "finance", django_capture_on_commit_callbacks
+    )
+    assert not get_user_model().objects.filter(email__iexact="finance@acme.test").exists()
+    assert not Membership.objects.exists()
+    invitation = Invitation.objects.get()
+    assert (invitation.email, invitation.role, invitation.status) == (
+        "finance@acme.test",
+        "finance",
+        "pending",
+    )
+    # The owner's member list shows it as pending.
     client.force_login(account.owner)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("console:invite_member"), {"email": "Finance@Acme.test", "role": "finance"}
-        )
+    assert "Invited — not accepted yet" in client.get(reverse("console:account")).text
+    client.logout()
+
+    page = client.get(link).text
+    assert "Acme" in page and "Finance" in page and "Sign in to answer" in page
+    # The invitee signs up with the invited address: no account of their own is opened.
+    client.post(
+        reverse("account_signup") + f"?next={link}",
+        {
+            "email": "finance@acme.test",
+            "password1": "a-long-pass-2026",
+            "password2": "a-long-pass-2026",
+        },
+    )
+    user = get_user_model().objects.get(email="finance@acme.test")
+    assert not Account.objects.filter(owner=user).exists()
+    response = client.post(link, {"decision": "accept"})
+    assert response["Location"] == reverse("console:overview")
     member = Membership.objects.get(account=account)
-    assert (member.user.email, member.role) == ("finance@acme.test", "finance")
-    assert not member.user.has_usable_password()
-    assert len(mail.outbox) == 1
-    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+    assert (member.user, member.role) == (user, "finance")
+    invitation.refresh_from_db()
+    assert invitation.status == "accepted" and invitation.accepted_by == user
+    assert client.post(link, {"decision": "accept"}).status_code == 302  # used: nothing more
+    assert Membership.objects.count() == 1
+
+
+def test_another_address_staff_and_other_accounts_users_cannot_accept(
+    client, django_capture_on_commit_callbacks
+):
+    account = AccountFactory()
+    other = AccountFactory()
+    fund(other, cash="10")  # an account with history
+    link = _invite(client, account, other.owner.email, "admin", django_capture_on_commit_callbacks)
+    client.force_login(other.owner)
+    page = client.get(link).text
+    assert "owns an account of its own" in page
+    client.post(link, {"decision": "accept"})
+    stranger = UserFactory()
+    client.force_login(stranger)
+    assert "sign in with that address" in client.get(link).text
+    client.post(link, {"decision": "accept"})
+    assert not Membership.objects.exists()
+
+
+def test_staff_cannot_be_invited(client):
+    UserFactory(username="agent", email="agent@example.com", is_staff=True)
+    account = AccountFactory()
+    client.force_login(account.owner)
+    response = client.post(
+        reverse("console:invite_member"),
+        {"email": "agent@example.com", "role": "admin"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Support staff cannot be members" in response.text
+    assert not Invitation.objects.exists()
+
+
+def test_staff_never_act_for_a_customer_in_the_console(client):
+    account = AccountFactory()
+    staff = UserFactory(username="agent2", is_staff=True)
+    Membership.objects.create(account=account, user=staff, role="admin")  # e.g. via the admin
+    client.force_login(staff)
+    assert client.get(reverse("console:overview")).status_code == 403
+
+
+def test_declining_and_withdrawing(client, django_capture_on_commit_callbacks):
+    account = AccountFactory()
+    link = _invite(client, account, "x@acme.test", "readonly", django_capture_on_commit_callbacks)
+    invitee = UserFactory(username="x", email="x@acme.test")
+    client.force_login(invitee)
+    client.post(link, {"decision": "decline"})
+    assert Invitation.objects.get().status == "declined"
+    client.post(reverse("console:open_own_account"))
+    assert Account.objects.filter(owner=invitee).exists()
+
+    second = _invite(client, account, "y@acme.test", "readonly", django_capture_on_commit_callbacks)
+    client.force_login(account.owner)
+    pending = Invitation.objects.get(email="y@acme.test")
+    client.post(reverse("console:revoke_invitation", args=[pending.pk]))
+    pending.refresh_from_db()
+    assert pending.status == "revoked"
+    client.force_login(UserFactory(username="y", email="y@acme.test"))
+    assert "no longer open" in client.get(second).text
+    assert not Membership.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -38,19 +136,6 @@ def test_bad_invitations_are_refused(client, email, role, error):
         reverse("console:invite_member"), {"email": email, "role": role}, follow=True
     )
     assert error in response.content.decode()
-    assert not Membership.objects.exists()
-
-
-def test_a_user_of_another_account_cannot_be_invited(client):
-    other = AccountFactory()
-    account = AccountFactory()
-    client.force_login(account.owner)
-    response = client.post(
-        reverse("console:invite_member"),
-        {"email": other.owner.email, "role": "admin"},
-        HTTP_HX_REQUEST="true",
-    )
-    assert "already belongs to a console user" in response.content.decode()
     assert not Membership.objects.exists()
 
 
