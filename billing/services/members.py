@@ -105,6 +105,17 @@ def closed_reason(*, invitation: Invitation, now) -> str | None:
     }
 
 
+def is_invitee(*, invitation: Invitation, user) -> bool:
+    """Only the invited address may answer: accepting or declining."""
+    return user.is_authenticated and (user.email or "").lower() == invitation.email
+
+
+def _wrong_address(invitation: Invitation) -> str:
+    return _("This invitation is for %(email)s; sign in with that address to accept it.") % {
+        "email": invitation.email
+    }
+
+
 def acceptance_refusal(*, invitation: Invitation, user, now) -> str | None:
     """Why this signed-in user cannot accept this invitation, or None. The invitation page
     shows it and accept_invitation raises it: one decision."""
@@ -113,10 +124,8 @@ def acceptance_refusal(*, invitation: Invitation, user, now) -> str | None:
         return closed
     if user.is_staff:
         return _("Support staff cannot be members of a customer account.")
-    if (user.email or "").lower() != invitation.email:
-        return _("This invitation is for %(email)s; sign in with that address to accept it.") % {
-            "email": invitation.email
-        }
+    if not is_invitee(invitation=invitation, user=user):
+        return _wrong_address(invitation)
     if Membership.objects.filter(user=user).exists():
         return _("This login already acts for another account; use another address.")
     own = Account.objects.filter(owner=user).first()
@@ -170,6 +179,8 @@ def decline_invitation(*, token: str, user, now=None) -> Invitation:
         invitation = Invitation.objects.select_for_update().get(pk=found.pk)
         if not invitation.is_open(now):
             raise BillingError(_("This invitation is no longer open."))
+        if not is_invitee(invitation=invitation, user=user):
+            raise BillingError(_wrong_address(invitation))
         invitation.status = Invitation.Status.DECLINED
         invitation.decided_at = now
         invitation.save(update_fields=["status", "decided_at"])

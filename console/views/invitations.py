@@ -44,6 +44,7 @@ def invitation(request, token: str):
     context = {
         "invitation": found,
         "is_open": found.is_open(now),
+        "is_invitee": members.is_invitee(invitation=found, user=request.user),
         "closed": members.closed_reason(invitation=found, now=now),
         "refusal": members.acceptance_refusal(invitation=found, user=request.user, now=now)
         if signed_in

@@ -75,8 +75,11 @@ def test_another_address_staff_and_other_accounts_users_cannot_accept(
     client.post(link, {"decision": "accept"})
     stranger = UserFactory()
     client.force_login(stranger)
-    assert "sign in with that address" in client.get(link).text
+    page = client.get(link).text
+    assert "sign in with that address" in page and 'value="decline"' not in page
     client.post(link, {"decision": "accept"})
+    client.post(link, {"decision": "decline"})  # nor can they close someone else's invitation
+    assert Invitation.objects.get().status == "pending"
     assert not Membership.objects.exists()
 
 
