@@ -15,7 +15,14 @@ from billing.models import Account, Order, Product, PushApp, PushSubscription
 from billing.selectors import Acting
 from billing.text import NAME_LENGTH, clean_text
 
-from .checkout import Purchase, pay_order, purchase, require_buyer, require_on_sale
+from .checkout import (
+    Purchase,
+    buyer_refusal,
+    pay_order,
+    purchase,
+    require_buyer,
+    require_on_sale,
+)
 from .ledger import lock_account
 
 
@@ -234,6 +241,55 @@ def renew(
     return purchase(acting=acting, idempotency_key=idempotency_key, now=now, buy=buy)
 
 
+def upgrade_days_left(subscription: PushSubscription, *, now: dt.datetime) -> int:
+    """Calendar days from today to the expiry date (SPEC.md §3 Upgrade Decision)."""
+    return -days_after_expiry(subscription, now=now)
+
+
+def upgrade_band_months(subscription: PushSubscription) -> int:
+    """SPEC.md §3 Upgrade Decision: an upgrade is priced in the duration band of the
+    subscription's original order, even after renewals for another duration."""
+    return subscription.original_order.months
+
+
+def upgrade_state_refusal(
+    *, app: PushApp, subscription: PushSubscription | None, now: dt.datetime
+) -> str | None:
+    """Why this app cannot be upgraded now, or None (the roles are checked apart)."""
+    if subscription is None or subscription.state != PushSubscription.State.ACTIVE:
+        return _("Only prepaid apps can be upgraded; trial and postpaid apps have no capacity.")
+    if app.state != PushApp.State.ACTIVE:
+        return _("Only an active prepaid app can be upgraded.")
+    if upgrade_days_left(subscription, now=now) <= 0:
+        return _("This subscription has expired; renew it before upgrading.")
+    return None
+
+
+def upgrade_refusal(
+    *, acting: Acting, app: PushApp, subscription: PushSubscription | None, now: dt.datetime
+) -> str | None:
+    """What the page shows beside a disabled Upgrade; upgrade() refuses with the same words."""
+    return upgrade_state_refusal(app=app, subscription=subscription, now=now) or buyer_refusal(
+        acting=acting, account=app.account
+    )
+
+
+def upgrade_quote(
+    *, app: PushApp, subscription: PushSubscription, to_capacity_wan: int, now: dt.datetime
+) -> pricing.Quote:
+    """The one price of an upgrade: the page shows it and upgrade() charges it."""
+    if to_capacity_wan <= subscription.capacity_wan:
+        message = _("Choose a capacity above the current {capacity_wan}万; there is no downgrade.")
+        raise BillingError(message.format(capacity_wan=subscription.capacity_wan))
+    return pricing.push_upgrade_quote(  # a PricingError is a BillingError with the reason
+        region=app.access_point,
+        from_capacity_wan=subscription.capacity_wan,
+        to_capacity_wan=to_capacity_wan,
+        months=upgrade_band_months(subscription),
+        remaining_days=upgrade_days_left(subscription, now=now),
+    )
+
+
 def upgrade(
     *,
     acting: Acting,
@@ -251,25 +307,11 @@ def upgrade(
         require_buyer(acting=acting, account=account)
         locked_app = _require_app_of(account, subscription.app)
         sub = PushSubscription.objects.select_for_update().get(pk=subscription.pk)
-        if sub.state != PushSubscription.State.ACTIVE or locked_app.state != PushApp.State.ACTIVE:
-            raise BillingError(_("Only an active prepaid app can be upgraded."))
-        if to_capacity_wan <= sub.capacity_wan:
-            raise BillingError(
-                _(
-                    "Choose a capacity above the current {capacity_wan}万; there is no downgrade."
-                ).format(capacity_wan=sub.capacity_wan)
-            )
-        remaining_days = (billing_day(sub.expires_at) - billing_day(now)).days
-        if remaining_days <= 0:
-            raise BillingError(_("This subscription has expired; renew it before upgrading."))
-        quote = pricing.push_upgrade_quote(
-            region=locked_app.access_point,
-            from_capacity_wan=sub.capacity_wan,
-            to_capacity_wan=to_capacity_wan,
-            # SPEC.md §3 Upgrade Decision: the duration band of the subscription's original
-            # order, even after renewals for another duration.
-            months=sub.original_order.months,
-            remaining_days=remaining_days,
+        refusal = upgrade_state_refusal(app=locked_app, subscription=sub, now=now)
+        if refusal:
+            raise BillingError(refusal)
+        quote = upgrade_quote(
+            app=locked_app, subscription=sub, to_capacity_wan=to_capacity_wan, now=now
         )
         order = pay_order(
             account=account,

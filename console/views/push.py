@@ -61,13 +61,10 @@ def buy_blocker(acting: Acting, app: PushApp, subscription: PushSubscription | N
 def upgrade_blocker(
     acting: Acting, app: PushApp, subscription: PushSubscription | None, *, now: dt.datetime
 ) -> str:
-    if subscription is None:
-        return _("Only prepaid apps can be upgraded; trial and postpaid apps have no capacity.")
-    if app.state != PushApp.State.ACTIVE:
-        return _("Only an active prepaid app can be upgraded.")
-    if remaining_days(subscription, now=now) <= 0:
-        return _("This subscription has expired; renew it before upgrading.")
-    return spend_blocker(acting)
+    return (
+        push_services.upgrade_refusal(acting=acting, app=app, subscription=subscription, now=now)
+        or ""
+    )
 
 
 def renew_blocker(acting: Acting, subscription: PushSubscription, *, now: dt.datetime) -> str:
@@ -93,11 +90,6 @@ def postpaid_blocker(app: PushApp, subscription: PushSubscription | None) -> str
     if subscription:
         return _("Has prepaid service; postpaid is for trial apps.")
     return ""
-
-
-def remaining_days(subscription: PushSubscription, *, now: dt.datetime) -> int:
-    """Calendar days from today to the expiry date (SPEC.md §3 Upgrade Decision)."""
-    return -push_services.days_after_expiry(subscription, now=now)
 
 
 # --- Reading ---------------------------------------------------------------------------------
@@ -249,7 +241,7 @@ def app_detail(request, app_id: int):
         "renew_blocker": renew_blocker(request.acting, sub, now=now) if sub else "",
         "postpaid_blocker": postpaid_blocker(app, sub),
         "days_after_expiry": push_services.days_after_expiry(sub, now=now) if sub else None,
-        "days_left": remaining_days(sub, now=now) if sub else None,
+        "days_left": push_services.upgrade_days_left(sub, now=now) if sub else None,
         "trial_dau_limit": policy.PUSH_TRIAL_DAU_LIMIT,
     }
     return render(request, "console/push/detail.html", context)
@@ -444,33 +436,31 @@ DURATION_BAND_LABELS = {
 
 
 def _upgrade_preview(app: PushApp, sub: PushSubscription, form: UpgradeForm, *, now) -> dict:
-    days = remaining_days(sub, now=now)
+    """Everything shown comes from push_services.upgrade_quote, which upgrade() charges."""
+    days = push_services.upgrade_days_left(sub, now=now)
+    band_months = push_services.upgrade_band_months(sub)
     old_monthly = pricing.push_monthly_price(
-        region=app.access_point, capacity_wan=sub.capacity_wan, months=sub.months
+        region=app.access_point, capacity_wan=sub.capacity_wan, months=band_months
     )
     base = {
         "form": form,
         "quote": None,
         "remaining_days": days,
         "old_monthly": pricing.to_fen(old_monthly),
-        "band": DURATION_BAND_LABELS[pricing.duration_band(sub.months)],
+        "band": DURATION_BAND_LABELS[pricing.duration_band(band_months)],
         "current": sub.capacity_wan,
     }
     if not form.is_bound or not form.is_valid() or days <= 0:
         return base
     capacity_wan = form.cleaned_data["capacity_wan"]
     try:
-        quote = pricing.push_upgrade_quote(
-            region=app.access_point,
-            from_capacity_wan=sub.capacity_wan,
-            to_capacity_wan=capacity_wan,
-            months=sub.months,
-            remaining_days=days,
+        quote = push_services.upgrade_quote(
+            app=app, subscription=sub, to_capacity_wan=capacity_wan, now=now
         )
         new_monthly = pricing.push_monthly_price(
-            region=app.access_point, capacity_wan=capacity_wan, months=sub.months
+            region=app.access_point, capacity_wan=capacity_wan, months=band_months
         )
-    except pricing.PricingError as error:
+    except BillingError as error:
         form.add_error(None, str(error))
         return base
     return {

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
-from billing import policy
+from billing import policy, pricing
 from billing.days import BILLING_TZ
 from billing.models import (
     Account,
@@ -557,3 +558,41 @@ def test_checkout_summary_reads_in_chinese(owner, account):
     url = reverse("console:push_buy_checkout", args=[app.pk]) + "?capacity=10&months=1"
     page = text(owner.get(url))
     assert "移动推送预付费，新加坡：10万 日活峰值 × 1 个月" in page
+
+
+@pytest.mark.parametrize(
+    "region, first_months, renew_months",
+    [("singapore", 1, 12), ("singapore", 12, 1), ("guangzhou", 3, 24), ("guangzhou", 24, 6)],
+)
+def test_upgrade_after_renewing_for_another_duration_charges_what_the_page_showed(
+    owner, account, region, first_months, renew_months
+):
+    """SPEC §3: the original order's duration band prices the upgrade, on the page and in the
+    charge (the page once used the current period's band and showed another price)."""
+    fund(account, cash="5000000")
+    app = PushAppFactory(account=account, access_point=region)
+    start = dt.datetime(2026, 1, 5, 10, 0, tzinfo=BILLING_TZ)
+    buy(account, app, capacity_wan=60, months=first_months, now=start)
+    sub = PushSubscription.objects.get(app=app)
+    push_services.renew(
+        acting=Acting(account=account, role="owner"),
+        user=account.owner,
+        subscription=sub,
+        months=renew_months,
+        idempotency_key=f"renew-{app.pk}",
+        now=start + dt.timedelta(days=2),
+    )
+    with time_machine.travel(start + dt.timedelta(days=10)):
+        url = reverse("console:push_upgrade_checkout", args=[app.pk]) + "?capacity=100"
+        response, fields = checkout_post(owner, url)
+        sub.refresh_from_db()
+        expected = pricing.push_upgrade_quote(
+            region=region,
+            from_capacity_wan=60,
+            to_capacity_wan=100,
+            months=first_months,
+            remaining_days=push_services.upgrade_days_left(sub, now=timezone.now()),
+        ).total
+    assert response.status_code == 302, text(response)[:1500]
+    order = Order.objects.get(account=account, kind=Order.Kind.UPGRADE)
+    assert Decimal(fields["expected_total"]) == order.total == expected
