@@ -4,6 +4,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class CaptchaPackQuerySet(models.QuerySet):
+    def live(self, *, at):
+        """SPEC.md §2 Decision — live pack: unexpired, not refunded, counts left. Consumption,
+        the 90% notice, the console and entitlement all read this (and is_live below)."""
+        return self.filter(refunded_at__isnull=True, expires_at__gt=at, used__lt=F("size"))
+
+
 class CaptchaPack(models.Model):
     """Verifications owned by an account; each pack keeps its own validity (SPEC.md §2)."""
 
@@ -25,6 +32,8 @@ class CaptchaPack(models.Model):
         "billing.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="pack"
     )
     refunded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CaptchaPackQuerySet.as_manager()
 
     class Meta:
         ordering = ["expires_at", "bought_at", "id"]
@@ -52,6 +61,7 @@ class CaptchaPack(models.Model):
         return self.size - self.used
 
     def is_live(self, *, at) -> bool:
+        """The same rule as CaptchaPackQuerySet.live, for a pack already loaded."""
         return self.refunded_at is None and self.expires_at > at and self.used < self.size
 
 

@@ -31,9 +31,9 @@ def send_expiry_reminders(*, now: dt.datetime) -> int:
     furthest = max(policy.CAPTCHA_EXPIRY_REMINDER_DAYS_BEFORE)
     horizon = day_start(today + dt.timedelta(days=furthest + 1))
     sent = 0
-    packs = CaptchaPack.objects.filter(
-        refunded_at__isnull=True, used__lt=F("size"), expires_at__gt=now, expires_at__lt=horizon
-    ).select_related("account")
+    packs = (
+        CaptchaPack.objects.live(at=now).filter(expires_at__lt=horizon).select_related("account")
+    )
     for pack in packs.iterator():
         days_left = (billing_day(pack.expires_at) - today).days
         if days_left in policy.CAPTCHA_EXPIRY_REMINDER_DAYS_BEFORE:

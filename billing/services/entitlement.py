@@ -92,9 +92,11 @@ def captcha_is_stopped_for_arrears(account: Account, *, now) -> bool:
 
 
 def _live_packs(account: Account, *, now) -> dict:
-    return CaptchaPack.objects.filter(
-        account=account, refunded_at__isnull=True, expires_at__gt=now, used__lt=F("size")
-    ).aggregate(left=Sum(F("size") - F("used")), first_expiry=Min("expires_at"))
+    return (
+        CaptchaPack.objects.live(at=now)
+        .filter(account=account)
+        .aggregate(left=Sum(F("size") - F("used")), first_expiry=Min("expires_at"))
+    )
 
 
 def captcha_postpaid_usable(account: Account, *, now) -> bool:

@@ -113,6 +113,11 @@ def ingest_verifications(*, account: Account, events, now: dt.datetime) -> Inges
         from_packs = overage = refused = 0
         if fresh:
             locked = lock_account(account.pk)
+            # The 90% notice looks at the packs live when this batch started: one batch that runs
+            # them from 80% to empty still crosses 90% while they are live.
+            live_before = list(
+                CaptchaPack.objects.live(at=now).filter(account=locked).values_list("pk", flat=True)
+            )
             for day, count in sorted(new_by_day.items()):
                 taken = _consume_packs(locked, count, now=now)
                 rest = count - taken
@@ -131,7 +136,7 @@ def ingest_verifications(*, account: Account, events, now: dt.datetime) -> Inges
                     day=billing_day(now),
                     context={"stopped_at": now, "reason": _stop_reason(locked, now=now)},
                 )
-            _check_usage_alert(locked, now=now)
+            _check_usage_alert(locked, packs=live_before, now=now)
             entitlement.invalidate(locked.pk)
     return IngestResult(len(parsed), len(parsed) - fresh, from_packs, overage, refused)
 
@@ -149,7 +154,8 @@ def _consume_packs(account: Account, count: int, *, now) -> int:
     taken = 0
     live = (
         CaptchaPack.objects.select_for_update()
-        .filter(account=account, refunded_at__isnull=True, expires_at__gt=now, used__lt=F("size"))
+        .live(at=now)
+        .filter(account=account)
         .order_by("expires_at", "bought_at", "id")
     )
     for pack in live:
@@ -176,19 +182,20 @@ def _record_usage(account: Account, day: dt.date, count: int, overage: int) -> N
 
 
 def live_pack_usage(account: Account, *, now) -> tuple[int, int]:
-    live = CaptchaPack.objects.filter(
-        account=account, refunded_at__isnull=True, expires_at__gt=now
-    ).values_list("size", "used")
+    """(used, total) over the live packs: the figures the console shows and the 90% notice uses."""
+    live = CaptchaPack.objects.live(at=now).filter(account=account).values_list("size", "used")
     return sum(used for _size, used in live), sum(size for size, _used in live)
 
 
-def _check_usage_alert(account: Account, *, now) -> None:
-    used, total = live_pack_usage(account, now=now)
-    if (
-        total
-        and used >= total * policy.CAPTCHA_USAGE_ALERT_RATIO
-        and not account.captcha_usage_alert_sent
-    ):
+def usage_exceeds_alert(used: int, total: int) -> bool:
+    """SPEC.md §2: more than 90% of the live packs' total; exactly 90% is not."""
+    return bool(total) and used > total * policy.CAPTCHA_USAGE_ALERT_RATIO
+
+
+def _check_usage_alert(account: Account, *, packs: list[int], now) -> None:
+    rows = list(CaptchaPack.objects.filter(pk__in=packs).values_list("size", "used"))
+    used, total = sum(u for _s, u in rows), sum(size for size, _u in rows)
+    if usage_exceeds_alert(used, total) and not account.captcha_usage_alert_sent:
         account.captcha_usage_alert_sent = True
         account.save(update_fields=["captcha_usage_alert_sent"])
         notify(
@@ -203,7 +210,7 @@ def _check_usage_alert(account: Account, *, now) -> None:
 def rearm_usage_alert(account: Account, *, now) -> None:
     """After a purchase: usage back under 90% re-arms the notice (SPEC.md §2 Decision)."""
     used, total = live_pack_usage(account, now=now)
-    if account.captcha_usage_alert_sent and used < total * policy.CAPTCHA_USAGE_ALERT_RATIO:
+    if account.captcha_usage_alert_sent and not usage_exceeds_alert(used, total):
         account.captcha_usage_alert_sent = False
         account.save(update_fields=["captcha_usage_alert_sent"])
 

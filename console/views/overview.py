@@ -16,9 +16,7 @@ def overview(request):
     account = request.acting.account
     now = timezone.now()
     soon = now + EXPIRING_WITHIN
-    live_packs = CaptchaPack.objects.filter(
-        account=account, refunded_at__isnull=True, expires_at__gt=now
-    )
+    live_packs = CaptchaPack.objects.live(at=now).filter(account=account)
     packs = live_packs.aggregate(size=Sum("size"), used=Sum("used"), count=Count("id"))
     apps = PushApp.objects.filter(account=account).aggregate(
         total=Count("id"),

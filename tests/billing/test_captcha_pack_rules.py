@@ -5,15 +5,17 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from billing import roles
 from billing.days import BILLING_TZ
-from billing.models import Account, CaptchaPack, PackSku
+from billing.models import Account, CaptchaApp, CaptchaPack, PackSku
 from billing.selectors import Acting
-from billing.services import captcha, entitlement, ledger
+from billing.services import captcha, entitlement, ledger, metering
 from billing.services.lifecycle import run_due_jobs
 from notifications.models import Notice
-from tests.factories import AccountFactory, fund
+from tests.factories import AccountFactory, CaptchaAppFactory, fund
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +113,60 @@ def test_captcha_overage_stopped_by_arrears_is_told_once_with_that_reason():
     run_due_jobs(now=at("2026-11-15", 9))
     [stop] = sent("captcha_service_stopped")
     assert stop.day == dt.date(2026, 11, 14) and stop.context["reason"] == "arrears"
+
+
+def _two_count_packs():
+    account = fund(AccountFactory(), cash="10000")
+    for key in ("a", "b"):
+        captcha.buy_pack(
+            acting=owner(account),
+            user=account.owner,
+            sku=PackSku.objects.get(code="captcha-count-1m"),
+            idempotency_key=key,
+        )
+    first, second = CaptchaPack.objects.filter(account=account).order_by("id")
+    return account, first, second
+
+
+def _verify(account, tickets):
+    app = CaptchaApp.objects.filter(account=account).first() or CaptchaAppFactory(account=account)
+    now = timezone.now()
+    events = [
+        {"ticket": t, "app_id": app.captcha_app_id, "verified_at": now.isoformat()} for t in tickets
+    ]
+    return metering.ingest_verifications(account=account, events=events, now=now)
+
+
+def test_a_used_up_pack_is_not_live_for_the_notice_the_console_or_the_overview(client):
+    """SPEC §2 live pack: A 100% used and B 80% used is 80%, everywhere."""
+    account, first, second = _two_count_packs()
+    CaptchaPack.objects.filter(pk=first.pk).update(used=first.size)
+    CaptchaPack.objects.filter(pk=second.pk).update(used=800_000)
+    _verify(account, ["t1"])
+    assert sent("captcha_usage_90") == []
+    assert metering.live_pack_usage(account, now=timezone.now()) == (800_001, 1_000_000)
+    client.force_login(account.owner)
+    assert client.get(reverse("console:captcha")).context["usage_percent"] == 80
+    assert client.get(reverse("console:overview")).context["packs"]["count"] == 1
+    assert CaptchaPack.objects.live(at=timezone.now()).filter(account=account).count() == 1
+
+
+def test_the_usage_notice_needs_more_than_90_percent():
+    account, first, second = _two_count_packs()
+    CaptchaPack.objects.filter(pk=first.pk).update(used=first.size)  # not live
+    CaptchaPack.objects.filter(pk=second.pk).update(used=899_999)
+    _verify(account, ["t1"])  # exactly 90%: not sent
+    assert sent("captcha_usage_90") == []
+    _verify(account, ["t2"])  # 900,001 of 1,000,000
+    (notice,) = sent("captcha_usage_90")
+    assert (notice.context["used"], notice.context["total"]) == (900_001, 1_000_000)
+
+
+def test_one_batch_that_empties_the_live_packs_still_sends_the_usage_notice():
+    trial = trial_claimed_on("2026-11-01")
+    CaptchaPack.objects.filter(pk=trial.pk).update(
+        used=16_000, expires_at=timezone.now() + dt.timedelta(days=3)
+    )
+    _verify(trial.account, [f"t{i}" for i in range(4_001)])
+    (notice,) = sent("captcha_usage_90")
+    assert (notice.context["used"], notice.context["total"]) == (20_000, 20_000)
