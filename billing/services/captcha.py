@@ -15,8 +15,30 @@ from billing.selectors import Acting
 from billing.text import NAME_LENGTH, clean_text
 
 from . import metering
-from .checkout import Purchase, pay_order, purchase, require_buyer, require_on_sale
+from .checkout import (
+    Purchase,
+    on_sale_refusal,
+    pay_order,
+    purchase,
+    require_buyer,
+    require_on_sale,
+)
 from .ledger import lock_account
+
+
+def trial_refusal(*, acting: Acting, account: Account) -> str | None:
+    """Why this account cannot claim the free trial, or None: the CAPTCHA page shows it beside
+    the disabled button and claim_trial refuses with it under the lock."""
+    if CaptchaPack.objects.filter(account=account, kind=PackSku.Kind.TRIAL).exists():
+        return _("The free trial has already been claimed for this account.")
+    if not acting.is_owner:
+        return _("Only the main account can claim the free trial; sub-accounts cannot.")
+    if account.verification_state != Account.Verification.VERIFIED:
+        return _("Real-name verification is required before claiming the trial.")
+    # SPEC §1 closed products: the trial is a new customer's entry too.
+    return on_sale_refusal(
+        account=account, product=PackSku.objects.get(kind=PackSku.Kind.TRIAL, active=True).product
+    )
 
 
 def claim_trial(*, acting: Acting, now: dt.datetime | None = None) -> CaptchaPack:
@@ -27,10 +49,9 @@ def claim_trial(*, acting: Acting, now: dt.datetime | None = None) -> CaptchaPac
     sku = PackSku.objects.get(kind=PackSku.Kind.TRIAL, active=True)
     with transaction.atomic():
         account = lock_account(acting.account.pk)
-        if account.verification_state != Account.Verification.VERIFIED:
-            raise BillingError(_("Real-name verification is required before claiming the trial."))
-        if CaptchaPack.objects.filter(account=account, kind=PackSku.Kind.TRIAL).exists():
-            raise BillingError(_("The free trial has already been claimed for this account."))
+        refusal = trial_refusal(acting=acting, account=account)
+        if refusal:
+            raise BillingError(refusal)
         try:
             with transaction.atomic():
                 return CaptchaPack.objects.create(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from billing import roles
 from billing.errors import BillingError, NotPermitted, QuoteChanged
-from billing.models import Account, LedgerEntry, Order, Product, Voucher
+from billing.models import Account, LedgerEntry, Order, PostpaidBillLine, Product, Voucher
 from billing.selectors import Acting
 
 from .ledger import lock_account, post_entry, split_payment
@@ -53,7 +53,11 @@ def require_buyer(*, acting: Acting, account: Account) -> None:
 
 
 def is_new_customer(*, account: Account, product: Product) -> bool:
-    return not Order.objects.filter(account=account, product=product).exists()
+    """Never paid for the product: no order, and no postpaid charge for it either."""
+    return not (
+        Order.objects.filter(account=account, product=product).exists()
+        or PostpaidBillLine.objects.filter(account=account, product=product).exists()
+    )
 
 
 def on_sale_refusal(*, account: Account, product: Product) -> str | None:

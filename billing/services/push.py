@@ -18,6 +18,7 @@ from billing.text import NAME_LENGTH, clean_text
 from .checkout import (
     Purchase,
     buyer_refusal,
+    on_sale_refusal,
     pay_order,
     purchase,
     require_buyer,
@@ -355,6 +356,24 @@ def set_auto_renew(*, acting: Acting, subscription_ids: list[int], enabled: bool
         return subs.update(auto_renew=enabled)
 
 
+def postpaid_account_refusal(*, account: Account) -> str | None:
+    """Why this account cannot enable push postpaid at all, or None (page and service)."""
+    if account.verification_state != Account.Verification.VERIFIED:
+        return _("Real-name verification is required before enabling postpaid.")
+    return on_sale_refusal(account=account, product=_push_product())
+
+
+def postpaid_app_refusal(*, app: PushApp, subscription: PushSubscription | None) -> str | None:
+    """Why this one app cannot switch to postpaid, or None (the page's "Can enable?" column)."""
+    if app.state == PushApp.State.DESTROYED:
+        return _("Its data was destroyed.")
+    if app.billing_mode == PushApp.BillingMode.POSTPAID:
+        return _("Already postpaid.")
+    if subscription:
+        return _("Has prepaid service; postpaid is for trial apps.")
+    return None
+
+
 def enable_postpaid(
     *, acting: Acting, app_ids: list[int], now: dt.datetime | None = None
 ) -> list[PushApp]:
@@ -373,24 +392,16 @@ def enable_postpaid(
         )
     with transaction.atomic():
         account = lock_account(acting.account.pk)
-        if account.verification_state != Account.Verification.VERIFIED:
-            raise BillingError(_("Real-name verification is required before enabling postpaid."))
+        refusal = postpaid_account_refusal(account=account)
+        if refusal:
+            raise BillingError(refusal)
         apps = list(PushApp.objects.select_for_update().filter(pk__in=ids, account=account))
         if len(apps) != len(ids):
             raise BillingError(_("Some selected apps do not exist."))
         for app in apps:
-            if app.state == PushApp.State.DESTROYED:
-                raise BillingError(
-                    _("{app_name}: its data was destroyed.").format(app_name=app.name)
-                )
-            if app.billing_mode == PushApp.BillingMode.POSTPAID:
-                raise BillingError(_("{app_name} is already postpaid.").format(app_name=app.name))
-            if active_subscription(app):
-                raise BillingError(
-                    _("{app_name} has prepaid service; postpaid is for trial apps.").format(
-                        app_name=app.name
-                    )
-                )
+            refusal = postpaid_app_refusal(app=app, subscription=active_subscription(app))
+            if refusal:
+                raise BillingError(f"{app.name}: {refusal}")
         for app in apps:
             app.billing_mode = PushApp.BillingMode.POSTPAID
             app.postpaid_first_enabled_at = app.postpaid_first_enabled_at or now

@@ -13,23 +13,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from billing import roles
 from billing.errors import BillingError
-from billing.models import Account, CaptchaPack, PackSku
+from billing.models import CaptchaPack, PackSku
 from billing.pricing import captcha_pack_quote
-from billing.selectors import Acting
 from billing.services import captcha as captcha_services
 from console.access import console_view, spend_blocker
 from console.checkout import checkout
 from console.forms_money import CaptchaAppForm
-
-
-def trial_blocker(acting: Acting, *, claimed: bool) -> str:
-    if claimed:
-        return _("The free trial has already been claimed for this account.")
-    if not acting.is_owner:
-        return _("Only the main account can claim the free trial; sub-accounts cannot.")
-    if acting.account.verification_state != Account.Verification.VERIFIED:
-        return _("Real-name verification is required before claiming the trial.")
-    return ""
 
 
 def pack_status(pack: CaptchaPack, *, now) -> str:
@@ -67,9 +56,7 @@ def captcha_page(request):
         "topup_blocker": ""
         if bought_count_pack
         else _("Top-up packs can be bought once the account has bought a count pack."),
-        "trial_blocker": trial_blocker(
-            acting, claimed=any(pack.kind == PackSku.Kind.TRIAL for pack in packs)
-        ),
+        "trial_blocker": captcha_services.trial_refusal(acting=acting, account=account) or "",
         "bought_count_pack": bought_count_pack,
         "can_manage_resources": roles.can_manage_resources(acting.role),
         "app_form": CaptchaAppForm(),

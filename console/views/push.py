@@ -34,6 +34,7 @@ from billing.models import (
 )
 from billing.selectors import Acting
 from billing.services import push as push_services
+from billing.services.checkout import role_refusal
 from console.access import console_view, spend_blocker
 from console.checkout import checkout
 from console.forms_push import (
@@ -83,13 +84,16 @@ def renew_blocker(acting: Acting, subscription: PushSubscription, *, now: dt.dat
 
 
 def postpaid_blocker(app: PushApp, subscription: PushSubscription | None) -> str:
-    if app.state == PushApp.State.DESTROYED:
-        return _("Its data was destroyed.")
-    if app.billing_mode == PushApp.BillingMode.POSTPAID:
-        return _("Already postpaid.")
-    if subscription:
-        return _("Has prepaid service; postpaid is for trial apps.")
-    return ""
+    return push_services.postpaid_app_refusal(app=app, subscription=subscription) or ""
+
+
+def postpaid_account_blocker(acting: Acting) -> str:
+    """The role first, then what the service refuses for the whole account."""
+    return (
+        role_refusal(acting=acting)
+        or push_services.postpaid_account_refusal(account=acting.account)
+        or ""
+    )
 
 
 # --- Reading ---------------------------------------------------------------------------------
@@ -624,7 +628,7 @@ def enable_postpaid(request):
         "selected_count": len(data.getlist("app")),
         "limit": policy.PUSH_POSTPAID_BATCH_LIMIT,
         "prices": postpaid_price_table(),
-        "spend_blocker": spend_blocker(request.acting),
+        "spend_blocker": postpaid_account_blocker(request.acting),
     }
     status = 400 if error else 200
     return render(request, "console/push/postpaid.html", context, status=status)
