@@ -12,9 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from billing.errors import BillingError
 from billing.models import (
     Account,
+    BillingRun,
     CaptchaApp,
     CaptchaPack,
     CaptchaUsageDaily,
+    Invitation,
     LedgerEntry,
     Membership,
     Order,
@@ -614,6 +616,33 @@ class RechargeAdmin(ReadOnlyAdmin):
 
     def has_adjust_balance_permission(self, request):
         return request.user.has_perm("billing.adjust_balance")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    """Sub-account invitations: only the invitee can accept one (SPEC §1)."""
+
+    list_display = ["email", "account", "role", "status", "created_at", "expires_at", "decided_at"]
+    list_filter = ["status", "role"]
+    search_fields = ["email", "account__name"]
+
+
+@admin.register(BillingRun)
+class BillingRunAdmin(ReadOnlyAdmin):
+    """Every billing run: as of when, what it did, how it ended (SPEC §4)."""
+
+    list_display = ["at", "scope", "status", "trigger", "started_at", "finished_at"]
+    list_filter = ["status", "scope", "trigger"]
+    readonly_fields = [
+        "at",
+        "scope",
+        "status",
+        "trigger",
+        "started_at",
+        "finished_at",
+        "report",
+        "error",
+    ]
 
 
 admin.site.site_header = _("Cloud Console · Support")

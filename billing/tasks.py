@@ -1,10 +1,11 @@
 from celery import shared_task
 from django.utils import timezone
 
-from billing.services.lifecycle import run_due_jobs
+from billing.services.runs import billing_run
 
 
 @shared_task(name="billing.run_due_jobs", acks_late=True, ignore_result=True)
 def run_billing() -> dict:
     """Celery beat calls this every few minutes; the run itself decides what is due."""
-    return run_due_jobs(now=timezone.now()).as_dict()
+    run = billing_run(now=timezone.now(), trigger="beat")
+    return {"run": run.pk, "scope": run.scope, **run.report}

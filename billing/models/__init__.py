@@ -15,6 +15,7 @@ from .metering import (
 from .orders import Order, PostpaidBillLine
 from .packs import CaptchaPack, PushSubscription
 from .refunds import OPEN_REFUND_STATES, RefundTicket, RefundTicketEvent
+from .runs import BillingRun
 from .usage import CaptchaUsageDaily, PushDauDaily
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Account",
     "AccountBinding",
     "ApiKey",
+    "BillingRun",
     "CaptchaApp",
     "CaptchaPack",
     "CaptchaUsageDaily",

@@ -47,11 +47,16 @@ class RunReport:
         return dict(self.__dict__)
 
 
-def run_due_jobs(*, now: dt.datetime) -> RunReport:
-    report = RunReport()
+def settle_due_days(*, now: dt.datetime, report: RunReport) -> None:
+    """Only what is still unbilled: safe for any instant (billing/services/runs.py)."""
     report.push_days_settled = settle_push_postpaid(now=now)
     report.push_adjustments = settle_push_adjustments(now=now)
     report.captcha_days_settled = settle_captcha_overage(now=now)
+
+
+def run_due_jobs(*, now: dt.datetime) -> RunReport:
+    report = RunReport()
+    settle_due_days(now=now, report=report)
     run_prepaid_lifecycle(now=now, report=report)
     report.arrears_stopped, report.arrears_reclaimed = enforce_arrears(now=now)
     for name, count in run_trial_rules(now=now).items():

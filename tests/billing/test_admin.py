@@ -43,6 +43,8 @@ def test_support_group_can_review_and_adjust_but_not_edit_money():
         "recharge",
         "captchausagedaily",
         "pushdaudaily",
+        "billingrun",
+        "invitation",
     ],
 )
 def test_support_sees_every_billing_list(support_client, model):

@@ -6,7 +6,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from billing.services.lifecycle import run_due_jobs
+from billing.services.runs import billing_run
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
@@ -32,5 +32,7 @@ class Command(BaseCommand):
         if now > timezone.now() + FUTURE_TOLERANCE:
             # A run as of tomorrow would stop and destroy services early, for good.
             raise CommandError(f"--at {at} is in the future; a billing run cannot run ahead")
-        report = run_due_jobs(now=now)
-        self.stdout.write(json.dumps({"at": now.isoformat(), **report.as_dict()}))
+        run = billing_run(now=now)
+        self.stdout.write(
+            json.dumps({"at": now.isoformat(), "run": run.pk, "scope": run.scope, **run.report})
+        )

@@ -1,0 +1,33 @@
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class BillingRun(models.Model):
+    """One `billing_run` (command or Celery beat): the instant it ran as of, what it did, and
+    how it ended, for support to see (SPEC §4)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+
+    class Scope(models.TextChoices):
+        FULL = "full", _("Everything due")
+        SETTLE_ONLY = "settle_only", _("Unbilled days only (at or before a completed run)")
+
+    at = models.DateTimeField(_("as of"))
+    scope = models.CharField(max_length=12, choices=Scope, default=Scope.FULL)
+    status = models.CharField(max_length=10, choices=Status, default=Status.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    trigger = models.CharField(max_length=20, default="command")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["status", "at"])]
+
+    def __str__(self) -> str:
+        return f"run as of {self.at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
