@@ -8,15 +8,21 @@ An area's "buy" view validates its own inputs, prices them with billing.pricing 
             ..., voucher_code=..., idempotency_key=..., expected_total=...),
     )
 
-GET renders the summary with a fresh idempotency key and the total shown; POST (to the same URL,
-so the item's query string comes along) pays and redirects to the receipt. The key makes a
-double-click or a replayed POST return the first order instead of charging twice; the posted
+GET renders the summary with the checkout's idempotency key and the total shown; POST (to the
+same URL, so the item's query string comes along) pays and redirects to the receipt. The posted
 total makes the service refuse (QuoteChanged, nothing charged) when its re-quote differs.
+
+The key belongs to the checkout, not to the page load: it is kept in the session per checkout
+address (path and item query, not the voucher). A double click, a replayed POST, a second tab
+or Back then Pay all post the same key and get the first order back. Once that key has paid, the
+page says so and links the receipt; buying the same item again is an explicit "new purchase"
+(`?new=1`), which starts a new key.
 """
 
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.db.models import Q
 from django.http import HttpResponse
@@ -27,7 +33,7 @@ from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from billing.errors import BillingError, InsufficientBalance, QuoteChanged
-from billing.models import ZERO, Product, Voucher
+from billing.models import ZERO, Order, Product, Voucher
 from billing.pricing import Quote
 from billing.services.checkout import Purchase
 
@@ -69,6 +75,39 @@ def posted_total(raw: str) -> Decimal:
     return total
 
 
+SESSION_KEYS = "checkout_keys"
+# Query parameters that do not change what is bought.
+NOT_THE_ITEM = {"voucher_code", "new"}
+
+
+def checkout_address(request) -> str:
+    """The checkout's identity: its path and the item's query, not the voucher being tried."""
+    items = sorted(
+        (name, value)
+        for name, values in request.GET.lists()
+        if name not in NOT_THE_ITEM
+        for value in values
+    )
+    return request.path + ("?" + urlencode(items) if items else "")
+
+
+def checkout_key(request, *, new: bool = False) -> str:
+    """This checkout's idempotency key, kept in the session until a new purchase is asked for."""
+    keys = request.session.get(SESSION_KEYS, {})
+    address = checkout_address(request)
+    if new or address not in keys:
+        keys.pop(address, None)
+        keys[address] = uuid.uuid4().hex
+        # Bounded: the most recent checkouts only.
+        request.session[SESSION_KEYS] = dict(list(keys.items())[-50:])
+    return keys[address]
+
+
+def new_purchase_url(request) -> str:
+    address = checkout_address(request)
+    return address + ("&" if "?" in address else "?") + "new=1"
+
+
 def checkout(
     request,
     *,
@@ -80,6 +119,11 @@ def checkout(
     description: str = "",
 ) -> HttpResponse:
     account = request.acting.account
+    if request.method == "GET" and request.GET.get("new") == "1":
+        # A new purchase of the same item: a new key, then the plain address (so that Back or a
+        # reload of it does not start yet another purchase).
+        checkout_key(request, new=True)
+        return redirect(checkout_address(request))
     error, insufficient = "", False
     # A GET carries the voucher the customer is choosing (the HTMX preview), a POST the one paid.
     chosen_code = (request.POST if request.method == "POST" else request.GET).get(
@@ -112,6 +156,8 @@ def checkout(
             if request.htmx:
                 return HttpResponseClientRedirect(receipt)
             return redirect(receipt)
+    key = request.POST.get("idempotency_key") or checkout_key(request)
+    paid = Order.objects.filter(account=account, idempotency_key=key).first()
     vouchers = list(usable_vouchers(account=account, product=product, total=quote.total))
     chosen = next((v for v in vouchers if v.code == chosen_code), None)
     context = {
@@ -122,7 +168,9 @@ def checkout(
         "vouchers": vouchers,
         "chosen_voucher": chosen,
         "preview": payment_preview(account=account, total=quote.total, voucher=chosen),
-        "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
+        "idempotency_key": key,
+        "paid_order": paid,
+        "new_purchase_url": new_purchase_url(request),
         "error": error,
         "insufficient": insufficient,
         "back_url": back_url,

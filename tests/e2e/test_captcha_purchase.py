@@ -87,3 +87,32 @@ def test_trial_count_pack_top_up_and_recharge(live_server, page, screenshot):
     screenshot("order-detail")
     page.goto(f"{live_server.url}/")
     screenshot("overview")
+
+
+def test_back_then_pay_double_click_and_two_tabs_make_one_order(live_server, page, context):
+    account = fund(AccountFactory(name="Once Ltd"), cash="10000")
+    sign_in(page, live_server, email=account.owner.email)
+    page.goto(f"{live_server.url}/captcha/")
+    page.get_by_test_id("buy-captcha-count-1m").click()
+    checkout_url = page.url
+    second_tab = context.new_page()
+    second_tab.goto(checkout_url)
+    page.get_by_test_id("pay").dblclick()
+    expect(page.get_by_text("Payment successful")).to_be_visible()
+    receipt_url = page.url
+
+    page.go_back()
+    expect(page.get_by_test_id("already-paid")).to_be_visible()
+    page.get_by_test_id("pay").click()
+    page.wait_for_url(receipt_url)
+    second_tab.get_by_test_id("pay").click()
+    second_tab.wait_for_url(receipt_url)
+    assert LedgerEntry.objects.filter(account=account, kind="payment").count() == 1
+
+    # Buying it again is a choice the page offers, and it is a second order.
+    page.go_back()
+    page.get_by_test_id("new-purchase").click()
+    expect(page.get_by_test_id("already-paid")).to_have_count(0)
+    page.get_by_test_id("pay").click()
+    expect(page.get_by_text("Payment successful")).to_be_visible()
+    assert LedgerEntry.objects.filter(account=account, kind="payment").count() == 2
