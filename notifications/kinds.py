@@ -18,7 +18,7 @@ class Category(models.TextChoices):
     USAGE = "usage", _("Usage")
     BALANCE = "balance", _("Balance")
     REFUNDS = "refunds", _("Refunds")
-    ACCOUNT = "account", _("Account")
+    ACCOUNT = "account", _("Account and orders")
 
 
 class Channel(models.TextChoices):
@@ -47,6 +47,9 @@ class Kind(models.TextChoices):
     BALANCE_ALERT = "balance_alert", _("Balance alert")
     REFUND_TICKET_UPDATE = "refund_ticket_update", _("Refund ticket update")
     VERIFICATION_CODE = "verification_code", _("Verification code")
+    REAL_NAME_APPROVED = "real_name_approved", _("Real-name verification approved")
+    REAL_NAME_REJECTED = "real_name_rejected", _("Real-name verification rejected")
+    ORDER_PAID = "order_paid", _("Order paid")
 
 
 @dataclass(frozen=True)
@@ -179,8 +182,8 @@ KINDS: dict[str, KindSpec] = {
     Kind.REFUND_TICKET_UPDATE: KindSpec(
         Category.REFUNDS,
         "refund_ticket_update",
-        "console:orders",
-        "/orders/",
+        "console:refunds",
+        "/refunds/",
         sms_params=("ticket_id",),
     ),
     Kind.VERIFICATION_CODE: KindSpec(
@@ -190,6 +193,28 @@ KINDS: dict[str, KindSpec] = {
         "/messages/settings/",
         required_context=("code", "valid_minutes"),
         sms_params=("code", "valid_minutes"),
+    ),
+    Kind.REAL_NAME_APPROVED: KindSpec(
+        Category.ACCOUNT,
+        "real_name_approved",
+        "console:account",
+        "/account/",
+        sms_params=("account_name",),
+    ),
+    Kind.REAL_NAME_REJECTED: KindSpec(
+        Category.ACCOUNT,
+        "real_name_rejected",
+        "console:account",
+        "/account/",
+        required_context=("reason",),
+        sms_params=("account_name",),
+    ),
+    Kind.ORDER_PAID: KindSpec(
+        Category.ACCOUNT,
+        "order_paid",
+        "console:orders",
+        "/orders/",
+        sms_params=("order_number", "order_total"),
     ),
 }
 

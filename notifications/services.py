@@ -14,9 +14,17 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
-from billing.models import Account, CaptchaPack, PushApp, RefundTicket, RefundTicketEvent
+from billing.models import (
+    Account,
+    CaptchaPack,
+    Order,
+    PushApp,
+    RefundTicket,
+    RefundTicketEvent,
+)
 
 from . import rendering
 from .channels import PermanentDeliveryError, TransientDeliveryError
@@ -98,6 +106,18 @@ def describe_subject(subject) -> dict:
         return {
             **describe_subject(subject.ticket),
             "ticket_status": EVENT_STATUS.get(subject.action, subject.ticket.status),
+        }
+    if isinstance(subject, Order):
+        return {
+            "order_number": subject.number,
+            "order_total": subject.total,
+            "order_kind": subject.kind,
+            "product_name": subject.product.name,
+            "app_name": subject.app.name if subject.app_id else "",
+            "pack_verifications": subject.sku.verifications if subject.sku_id else 0,
+            "paid_at": subject.created_at,
+            "receipt_link": settings.CONSOLE_BASE_URL.rstrip("/")
+            + reverse("console:receipt", args=[subject.number]),
         }
     if isinstance(subject, RefundTicket):
         order = subject.order

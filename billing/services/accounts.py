@@ -1,10 +1,14 @@
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import roles
+from billing.days import billing_day
 from billing.errors import BillingError, NotPermitted
 from billing.models import Account
 from billing.text import clean_text
+
+from .notices import notify
 
 
 def open_account(*, user, name: str = "", language: str = "en") -> Account:
@@ -44,6 +48,12 @@ def approve_verification(*, account: Account, by) -> Account:
             )
         locked.approve_verification(by=by)
         locked.save()
+        notify(
+            kind="real_name_approved",
+            account=locked,
+            subject=locked,
+            day=billing_day(timezone.now()),
+        )
     return locked
 
 
@@ -59,6 +69,13 @@ def reject_verification(*, account: Account, by, reason: str) -> Account:
             )
         locked.reject_verification(by=by, reason=reason)
         locked.save()
+        notify(
+            kind="real_name_rejected",
+            account=locked,
+            subject=locked,
+            day=billing_day(timezone.now()),
+            context={"reason": reason},
+        )
     return locked
 
 

@@ -9,11 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import roles
+from billing.days import billing_day
 from billing.errors import BillingError, NotPermitted, QuoteChanged
 from billing.models import Account, LedgerEntry, Order, PostpaidBillLine, Product, Voucher
 from billing.selectors import Acting
 
 from .ledger import lock_account, post_entry, split_payment
+from .notices import notify
 from .numbers import next_order_number
 
 
@@ -174,6 +176,8 @@ def pay_order(
             order=order,
             memo=memo,
         )
+    # Sent when the purchase commits, with the receipt link (SPEC §6 account and orders).
+    notify(kind="order_paid", account=account, subject=order, day=billing_day(now))
     return order
 
 

@@ -132,6 +132,7 @@ def test_push_prepaid_month_without_auto_renew_from_reminders_to_destruction():
         [(day, "push_expiry_reminder") for day in reminders]
         + [(day, "push_expired") for day in expired]
         + [(stop_day, "push_stopped"), (destroy_day, "push_destroyed")]
+        + [(D(2026, 11, 15), "order_paid")]
     )
     days_left = Notice.objects.filter(kind="push_expiry_reminder").order_by("day")
     assert [notice.context["days_left"] for notice in days_left] == [7, 6, 5, 4, 3, 2, 1]
@@ -427,6 +428,7 @@ def test_captcha_trial_then_count_pack_90_percent_overage_arrears_and_recharge()
         (D(2026, 11, 5), "captcha_pack_expiry_reminder"),
         (D(2026, 11, 7), "captcha_pack_expiry_reminder"),
         (D(2026, 11, 8), "captcha_service_stopped"),
+        (D(2026, 11, 9), "order_paid"),
         (D(2026, 11, 10), "captcha_usage_90"),
         (D(2026, 11, 13), "arrears"),
         (D(2026, 11, 14), "arrears"),
