@@ -48,7 +48,7 @@ class AccountFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Customer {n}")
     verification_state = Account.Verification.VERIFIED
     verified_name = factory.LazyAttribute(lambda account: account.name)
-    verified_number = "110101199003070000"
+    verified_number = "110101199003070012"
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -46,6 +46,7 @@ class Account(models.Model):
     # Individual: legal name + ID number; company: company name + registration number.
     verified_name = models.CharField(_("legal name"), max_length=120, blank=True)
     verified_number = models.CharField(_("ID / registration number"), max_length=40, blank=True)
+    verified_document = models.CharField(_("document"), max_length=12, blank=True)
     verification_submitted_at = models.DateTimeField(null=True, blank=True)
     verification_decided_at = models.DateTimeField(null=True, blank=True)
     verification_decided_by = models.ForeignKey(
@@ -119,11 +120,13 @@ class Account(models.Model):
 
     @transition(
         field=verification_state,
-        source=[Verification.UNVERIFIED, Verification.REJECTED],
+        # SPEC §1: a pending or rejected submission can be corrected and sent again.
+        source=[Verification.UNVERIFIED, Verification.PENDING, Verification.REJECTED],
         target=Verification.PENDING,
     )
-    def submit_verification(self, *, kind: str, name: str, number: str) -> None:
+    def submit_verification(self, *, kind: str, document: str, name: str, number: str) -> None:
         self.kind = kind
+        self.verified_document = document
         self.verified_name = name
         self.verified_number = number
         self.verification_submitted_at = timezone.now()

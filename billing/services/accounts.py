@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from billing import roles
 from billing.days import billing_day
 from billing.errors import BillingError, NotPermitted
+from billing.identity import DEFAULT_DOCUMENT, check_document
 from billing.models import Account
 from billing.text import clean_text
 
@@ -20,21 +21,23 @@ def open_account(*, user, name: str = "", language: str = "en") -> Account:
     return account
 
 
-def submit_verification(*, account: Account, kind: str, name: str, number: str) -> Account:
-    name, number = name.strip(), number.strip()
+def submit_verification(
+    *, account: Account, kind: str, name: str, number: str, document: str = ""
+) -> Account:
+    """Submit, or correct while pending or after a rejection (SPEC §1)."""
+    name = (name or "").strip()
     if kind not in Account.Kind.values:
         raise BillingError(_("Choose individual or company."))
-    if not name or not number:
+    if not name or not (number or "").strip():
         raise BillingError(_("Both the name and the ID or registration number are required."))
     name = clean_text(name, label=_("The legal name"), max_length=120)
-    number = clean_text(number, label=_("The number"), max_length=40)
+    document = document or DEFAULT_DOCUMENT[kind]
+    number = check_document(kind=kind, document=document, number=number)
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
         if locked.verification_state == Account.Verification.VERIFIED:
             raise BillingError(_("This account is already verified."))
-        if locked.verification_state == Account.Verification.PENDING:
-            raise BillingError(_("A verification is already under review."))
-        locked.submit_verification(kind=kind, name=name, number=number)
+        locked.submit_verification(kind=kind, document=document, name=name, number=number)
         locked.save()
     return locked
 

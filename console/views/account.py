@@ -19,12 +19,15 @@ from console.forms import InviteForm, LanguageForm, VerificationForm
 @require_http_methods(["GET", "POST"])
 def account_page(request):
     account = request.acting.account
-    form = VerificationForm(request.POST or None)
+    form = VerificationForm(
+        request.POST or None, kind=account.kind, initial=_verification_initial(account)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             account_services.submit_verification(
                 account=account,
                 kind=form.cleaned_data["kind"],
+                document=form.cleaned_data["document"],
                 name=form.cleaned_data["name"],
                 number=form.cleaned_data["number"],
             )
@@ -37,10 +40,25 @@ def account_page(request):
     return _page(request, form=form)
 
 
+def _verification_initial(account) -> dict:
+    """A pending or rejected submission is shown for correcting (SPEC §1)."""
+    if account.verification_state in ("pending", "rejected"):
+        return {
+            "kind": account.kind,
+            "document": account.verified_document,
+            "name": account.verified_name,
+            "number": account.verified_number,
+        }
+    return {}
+
+
 def _page(request, *, form=None, status=200, **extra):
     account = request.acting.account
     context = {
-        "form": form or VerificationForm(),
+        "form": form
+        or VerificationForm(
+            kind=account.kind, initial=_verification_initial(request.acting.account)
+        ),
         **_members_context(request),
         "invite_form": InviteForm(),
         "role_choices": Membership.Role.choices,

@@ -63,3 +63,26 @@ document.addEventListener("click", (event) => {
     slot.innerHTML = "";
   }
 });
+
+// Real-name form: the labels and the documents follow the account type (individual/company).
+function followVerificationKind(select) {
+  const form = select.form;
+  const kind = select.value;
+  form.querySelectorAll("[data-label-individual]").forEach((label) => {
+    label.textContent = label.dataset[kind === "company" ? "labelCompany" : "labelIndividual"];
+  });
+  const documents = form.querySelector("select[name=document]");
+  let firstFitting = null;
+  documents.querySelectorAll("option").forEach((option) => {
+    const fits = option.dataset.kind === kind;
+    option.hidden = !fits;
+    option.disabled = !fits;
+    if (fits && !firstFitting) firstFitting = option;
+  });
+  if (documents.selectedOptions[0]?.disabled && firstFitting) firstFitting.selected = true;
+}
+
+document.addEventListener("change", (event) => {
+  if (event.target.matches("[data-verification-kind]")) followVerificationKind(event.target);
+});
+document.querySelectorAll("[data-verification-kind]").forEach(followVerificationKind);

@@ -27,8 +27,14 @@ def test_sign_up_verify_and_support_approves(live_server, page, screenshot):
 
     page.get_by_role("link", name="Verify now").click()
     page.get_by_label("Account type").select_option("company")
-    page.get_by_label("Legal name (person or company)").fill("Newco Ltd")
-    page.get_by_label("ID number / company registration number").fill("91310000NEWCO0001")
+    # The labels and the documents follow the account type.
+    expect(page.get_by_label("Company name, as registered")).to_be_visible()
+    expect(page.get_by_label("Document")).to_have_value("cn_uscc")
+    page.get_by_label("Company name, as registered").fill("Newco Ltd")
+    page.get_by_label("Unified social credit code").fill("91310000MA1K00001")  # no check char
+    page.get_by_role("button", name="Submit for verification").click()
+    expect(page.get_by_text("not a valid unified social credit code")).to_be_visible()
+    page.get_by_label("Unified social credit code").fill("91310000MA1K000019")
     page.get_by_role("button", name="Submit for verification").click()
     expect(page.get_by_test_id("verification-badge")).to_have_text("Pending review")
     screenshot("account-pending")

@@ -42,13 +42,17 @@ def test_real_name_approval_and_rejection_are_told_with_the_reason(
 ):
     support = UserFactory(username="agent", is_staff=True)
     account = AccountFactory(verification_state=Account.Verification.UNVERIFIED)
-    accounts.submit_verification(account=account, kind="company", name="Acme", number="91310000X")
+    accounts.submit_verification(
+        account=account, kind="company", name="Acme", number="91110000600037341L"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         accounts.reject_verification(account=account, by=support, reason="The licence is blurred")
     rejected = Notice.objects.get(kind=Kind.REAL_NAME_REJECTED)
     assert rejected.context["reason"] == "The licence is blurred"
     assert any("The licence is blurred" in m.body for m in mail.outbox)
-    accounts.submit_verification(account=account, kind="company", name="Acme", number="91310000Y")
+    accounts.submit_verification(
+        account=account, kind="company", name="Acme", number="91310000MA1K000019"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         accounts.approve_verification(account=account, by=support)
     assert Notice.objects.filter(kind=Kind.REAL_NAME_APPROVED, account=account).count() == 1

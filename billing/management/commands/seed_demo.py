@@ -60,7 +60,7 @@ class Command(BaseCommand):
                 account=alice,
                 kind=Account.Kind.COMPANY,
                 name="Alice Games Ltd",
-                number="91310000MA1K000000",
+                number="91310000MA1K000019",
             )
             accounts.approve_verification(account=alice, by=support)
         if not LedgerEntry.objects.filter(account=alice).exists():
