@@ -140,7 +140,9 @@ class RefundTicketAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         ticket = get_object_or_404(RefundTicket, pk=object_id)
         order = ticket.order
-        eligibility = refunds.refund_eligibility(order=order)
+        # What approval pays is the quote fixed at filing (SPEC §3); the refusal is approve()'s.
+        eligibility = refunds.ticket_quote(ticket)
+        refusal = refunds.approval_refusal(ticket=ticket) if ticket.is_open else None
         usage = None
         if order.app_id:
             usage = order.app.dau.filter(day__gte=billing_day(order.created_at)).aggregate(
@@ -153,12 +155,12 @@ class RefundTicketAdmin(admin.ModelAdmin):
             "ticket": ticket,
             "order": order,
             "eligibility": eligibility,
+            "refusal": refusal,
             "usage": usage,
             "eligibility_kind": RefundTicket.Kind(eligibility.kind).label
             if eligibility.kind
             else "",
-            "can_decide": request.user.has_perm("billing.change_refundticket")
-            and ticket.status in ("submitted", "under_review"),
+            "can_decide": request.user.has_perm("billing.change_refundticket") and ticket.is_open,
             # Nothing on a ticket is edited directly: decisions go through the buttons below.
             "show_save": False,
             "show_save_and_continue": False,

@@ -77,7 +77,8 @@ def notify(
 EVENT_STATUS = {
     RefundTicketEvent.Action.SUBMITTED: RefundTicket.Status.SUBMITTED,
     RefundTicketEvent.Action.REVIEW_STARTED: RefundTicket.Status.UNDER_REVIEW,
-    RefundTicketEvent.Action.APPROVED: RefundTicket.Status.APPROVED,
+    # Not a ticket status (the ticket goes straight on to refunded): the step the event tells.
+    RefundTicketEvent.Action.APPROVED: "approved",
     RefundTicketEvent.Action.REFUNDED: RefundTicket.Status.REFUNDED,
     RefundTicketEvent.Action.REJECTED: RefundTicket.Status.REJECTED,
     RefundTicketEvent.Action.WITHDRAWN: RefundTicket.Status.WITHDRAWN,

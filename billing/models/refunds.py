@@ -3,15 +3,21 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField
+from django_fsm import FSMField, transition
 
 from .fields import MoneyField
 
-OPEN_REFUND_STATES = ("submitted", "under_review", "approved")
+OPEN_REFUND_STATES = ("submitted", "under_review")
 
 
 class RefundTicket(models.Model):
-    """A customer's refund request; support decides, the system computes and executes."""
+    """A customer's refund request; support decides, the system executes.
+
+    The ticket is the quote (SPEC §3, when refunds are priced): kind, amount, cash/gift split,
+    the orders it returns money for and the calculation are fixed when the customer files it;
+    approval pays exactly that (or less, with a reason). Status moves only by the transitions
+    below.
+    """
 
     class Kind(models.TextChoices):
         FIVE_DAY = "five_day", _("Five-day no-reason refund")
@@ -21,7 +27,6 @@ class RefundTicket(models.Model):
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted")
         UNDER_REVIEW = "under_review", _("Under review")
-        APPROVED = "approved", _("Refund order created")
         REFUNDED = "refunded", _("Refunded")
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -36,6 +41,10 @@ class RefundTicket(models.Model):
     status = FSMField(max_length=14, choices=Status, default=Status.SUBMITTED)
     customer_reason = models.TextField(_("reason"))
     quoted_amount = MoneyField(_("amount when requested"))
+    quoted_cash = MoneyField(null=True, blank=True)
+    quoted_gift = MoneyField(null=True, blank=True)
+    calculation = models.JSONField(default=list, blank=True)
+    covered_orders = models.ManyToManyField("billing.Order", blank=True, related_name="+")
     approved_amount = MoneyField(null=True, blank=True)
     staff_reason = models.TextField(blank=True)
     refund_cash = MoneyField(null=True, blank=True)
@@ -65,6 +74,28 @@ class RefundTicket(models.Model):
 
     def __str__(self) -> str:
         return f"Refund #{self.pk} for {self.order}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_REFUND_STATES
+
+    @transition(field=status, source=Status.SUBMITTED, target=Status.UNDER_REVIEW)
+    def start_review(self) -> None:
+        pass
+
+    @transition(field=status, source=list(OPEN_REFUND_STATES), target=Status.WITHDRAWN)
+    def withdraw(self) -> None:
+        pass
+
+    @transition(field=status, source=list(OPEN_REFUND_STATES), target=Status.REJECTED)
+    def reject(self, *, by, reason: str, at) -> None:
+        self.staff_reason, self.decided_by, self.decided_at = reason, by, at
+
+    @transition(field=status, source=list(OPEN_REFUND_STATES), target=Status.REFUNDED)
+    def refund(self, *, by, amount, cash, gift, order, reason: str, at) -> None:
+        self.approved_amount, self.refund_cash, self.refund_gift = amount, cash, gift
+        self.refund_order, self.staff_reason = order, reason
+        self.decided_by, self.decided_at = by, at
 
 
 class RefundTicketEvent(models.Model):

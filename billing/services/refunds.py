@@ -69,7 +69,11 @@ def _yuan(amount: Decimal) -> str:
     return f"¥{amount:,.2f}"
 
 
-def refund_eligibility(*, order: Order, now: dt.datetime | None = None) -> Eligibility:
+def refund_eligibility(
+    *, order: Order, now: dt.datetime | None = None, ticket: RefundTicket | None = None
+) -> Eligibility:
+    """What a refund of `order` filed at `now` would be. `ticket`: the request being judged,
+    so that its own reservation of the five-day right does not count against it."""
     now = now or timezone.now()
     if order.kind == Order.Kind.REFUND or order.status != Order.Status.PAID:
         return Eligibility(None, (), reason=_("This order has already been refunded."))
@@ -84,7 +88,28 @@ def refund_eligibility(*, order: Order, now: dt.datetime | None = None) -> Eligi
                 "order of the current period."
             ),
         )
-    return _push_eligibility(order, now)
+    return _push_eligibility(order, now, ticket=ticket)
+
+
+def five_day_right_taken(*, account, ticket: RefundTicket | None = None) -> str:
+    """Why the account's once-only five-day right is not available, or "" (SPEC §3: a
+    request filed in time reserves it; a paid one uses it; rejection or withdrawal frees it)."""
+    if account.five_day_refund_used_at:
+        return _("used on %(date)s") % {
+            "date": f"{billing_day(account.five_day_refund_used_at):%Y-%m-%d}"
+        }
+    reserving = RefundTicket.objects.filter(
+        account=account, kind=RefundTicket.Kind.FIVE_DAY, status__in=OPEN_STATES
+    )
+    if ticket is not None:
+        reserving = reserving.exclude(pk=ticket.pk)
+    other = reserving.select_related("order").first()
+    if other:
+        return _("reserved by the open request #%(id)d for order %(number)s") % {
+            "id": other.pk,
+            "number": other.order.number,
+        }
+    return ""
 
 
 def _captcha_eligibility(order: Order, now: dt.datetime) -> Eligibility:
@@ -146,7 +171,9 @@ def _paid_upgrades(app: PushApp, *, since: dt.datetime) -> list[Order]:
     )
 
 
-def _push_eligibility(order: Order, now: dt.datetime) -> Eligibility:
+def _push_eligibility(
+    order: Order, now: dt.datetime, *, ticket: RefundTicket | None = None
+) -> Eligibility:
     account = order.account
     subscription = PushSubscription.objects.filter(
         app=order.app, state=PushSubscription.State.ACTIVE
@@ -155,15 +182,9 @@ def _push_eligibility(order: Order, now: dt.datetime) -> Eligibility:
     if subscription is None:
         return Eligibility(None, (active,), reason=_("This app has no active prepaid service."))
     days = _days_since_purchase(order, now)
+    taken = five_day_right_taken(account=account, ticket=ticket)
     five_day = (
-        Check(
-            _("Five-day right not used yet"),
-            account.five_day_refund_used_at is None,
-            _("used on %(date)s")
-            % {"date": f"{billing_day(account.five_day_refund_used_at):%Y-%m-%d}"}
-            if account.five_day_refund_used_at
-            else "",
-        ),
+        Check(_("Five-day right not used yet"), not taken, taken),
         Check(
             _("Bought within the last %(days)d days") % {"days": policy.PUSH_FIVE_DAY_REFUND_DAYS},
             days <= policy.PUSH_FIVE_DAY_REFUND_DAYS,
@@ -308,19 +329,27 @@ def request_refund(
     reason = clean_text(reason, label=_("The reason"), max_length=REASON_LENGTH, multiline=True)
     with transaction.atomic():
         lock_account(acting.account.pk)
+        # Judged on fresh rows under the lock: the five-day right may have just been used.
+        order = Order.objects.select_related("account", "product", "app", "sku").get(pk=order.pk)
         if RefundTicket.objects.filter(order=order, status__in=OPEN_STATES).exists():
             raise BillingError(_("This order already has an open refund request."))
         eligibility = refund_eligibility(order=order, now=now)
         if not eligibility.refundable:
             raise BillingError(eligibility.reason)
+        # The ticket is the quote: approval pays what is fixed here (SPEC §3).
         ticket = RefundTicket.objects.create(
             account=acting.account,
             order=order,
             kind=eligibility.kind,
             customer_reason=reason,
             quoted_amount=eligibility.amount,
+            quoted_cash=eligibility.cash,
+            quoted_gift=eligibility.gift,
+            calculation=[str(line) for line in eligibility.calculation],
             requested_by=user,
+            created_at=now or timezone.now(),
         )
+        ticket.covered_orders.set(eligibility.orders)
         _record(
             ticket,
             RefundTicketEvent.Action.SUBMITTED,
@@ -331,11 +360,7 @@ def request_refund(
     return ticket
 
 
-OPEN_STATES = (
-    RefundTicket.Status.SUBMITTED,
-    RefundTicket.Status.UNDER_REVIEW,
-    RefundTicket.Status.APPROVED,
-)
+OPEN_STATES = (RefundTicket.Status.SUBMITTED, RefundTicket.Status.UNDER_REVIEW)
 
 
 def _locked_ticket(ticket_id: int) -> RefundTicket:
@@ -353,9 +378,9 @@ def withdraw(*, acting: Acting, user, ticket: RefundTicket) -> RefundTicket:
         locked = _locked_ticket(ticket.pk)
         if locked.account_id != acting.account.pk:
             raise NotPermitted(_("That ticket belongs to another account."))
-        if locked.status not in (RefundTicket.Status.SUBMITTED, RefundTicket.Status.UNDER_REVIEW):
+        if not locked.is_open:
             raise BillingError(_("This ticket was already decided and can no longer be withdrawn."))
-        locked.status = RefundTicket.Status.WITHDRAWN
+        locked.withdraw()
         locked.save(update_fields=["status"])
         _record(locked, RefundTicketEvent.Action.WITHDRAWN, actor=user)
     return locked
@@ -366,7 +391,7 @@ def start_review(*, ticket: RefundTicket, by) -> RefundTicket:
         locked = _locked_ticket(ticket.pk)
         if locked.status != RefundTicket.Status.SUBMITTED:
             raise BillingError(_("Only a submitted ticket can be taken into review."))
-        locked.status = RefundTicket.Status.UNDER_REVIEW
+        locked.start_review()
         locked.save(update_fields=["status"])
         _record(locked, RefundTicketEvent.Action.REVIEW_STARTED, actor=by)
     return locked
@@ -379,15 +404,46 @@ def reject(*, ticket: RefundTicket, by, reason: str) -> RefundTicket:
     reason = clean_text(reason, label=_("The reason"), max_length=REASON_LENGTH, multiline=True)
     with transaction.atomic():
         locked = _locked_ticket(ticket.pk)
-        if locked.status not in (RefundTicket.Status.SUBMITTED, RefundTicket.Status.UNDER_REVIEW):
+        if not locked.is_open:
             raise BillingError(_("This ticket was already decided."))
-        locked.status = RefundTicket.Status.REJECTED
-        locked.staff_reason = reason
-        locked.decided_by = by
-        locked.decided_at = timezone.now()
+        locked.reject(by=by, reason=reason, at=timezone.now())
         locked.save(update_fields=["status", "staff_reason", "decided_by", "decided_at"])
         _record(locked, RefundTicketEvent.Action.REJECTED, actor=by, note=reason)
     return locked
+
+
+def approval_refusal(*, ticket: RefundTicket) -> str | None:
+    """Why this ticket cannot be paid as quoted, or None: the admin's check column, the bulk
+    action and approve() all ask this."""
+    if not ticket.is_open:
+        return _("This ticket was already decided.")
+    quote = ticket_quote(ticket)
+    if not quote.refundable:
+        return quote.reason
+    if any(order.status != Order.Status.PAID for order in quote.orders):
+        return _("An order this refund covers was refunded in the meantime.")
+    if ticket.kind == RefundTicket.Kind.CAPTCHA:
+        # SPEC §2: only a pack not used at all comes back; using it after filing ends that.
+        still = _captcha_eligibility(ticket.order, ticket.created_at)
+        if not still.refundable:
+            return still.reason
+    return None
+
+
+def ticket_quote(ticket: RefundTicket) -> Eligibility:
+    """The quote fixed at filing. Tickets filed before quotes were stored are judged again as
+    of their filing instant, which is what the stored quote would have been."""
+    if ticket.quoted_cash is None:
+        return refund_eligibility(order=ticket.order, now=ticket.created_at, ticket=ticket)
+    return Eligibility(
+        ticket.kind,
+        (),
+        amount=ticket.quoted_amount,
+        cash=ticket.quoted_cash,
+        gift=ticket.quoted_gift,
+        calculation=tuple(ticket.calculation),
+        orders=tuple(ticket.covered_orders.order_by("created_at", "id")),
+    )
 
 
 def approve(
@@ -398,33 +454,39 @@ def approve(
     reason: str = "",
     now: dt.datetime | None = None,
 ) -> RefundTicket:
-    """Recompute as of now and execute atomically; staff may lower the amount, never raise it."""
+    """Pay the quote fixed at filing, atomically; staff may lower the amount, never raise it.
+
+    The kind paid is the ticket's kind: a five-day request filed in time and decided on day 6
+    still pays the five-day amount (SPEC §3)."""
     now = now or timezone.now()
+    reason = (reason or "").strip()
     with transaction.atomic():
         locked = _locked_ticket(ticket.pk)
-        if locked.status not in (RefundTicket.Status.SUBMITTED, RefundTicket.Status.UNDER_REVIEW):
-            raise BillingError(_("This ticket was already decided."))
         account = lock_account(locked.account_id)
         order = Order.objects.select_for_update().get(pk=locked.order_id)
-        eligibility = refund_eligibility(order=order, now=now)
-        if not eligibility.refundable:
-            raise BillingError(eligibility.reason)
-        refund_amount, cash, gift = eligibility.amount, eligibility.cash, eligibility.gift
-        if amount is not None and amount != eligibility.amount:
-            if amount > eligibility.amount:
+        refusal = approval_refusal(ticket=locked)
+        if refusal:
+            raise BillingError(refusal)
+        quote = ticket_quote(locked)
+        refund_amount, cash, gift = quote.amount, quote.cash, quote.gift
+        if amount is not None and amount != quote.amount:
+            if amount > quote.amount:
                 raise BillingError(
                     _("The refund cannot be more than the computed %(amount)s.")
-                    % {"amount": _yuan(eligibility.amount)}
+                    % {"amount": _yuan(quote.amount)}
                 )
             if amount < 0:
                 raise BillingError(_("The refund cannot be negative."))
-            if not reason.strip():
+            if not reason:
                 raise BillingError(_("Give a reason for refunding less than computed."))
+            reason = clean_text(
+                reason, label=_("The reason"), max_length=REASON_LENGTH, multiline=True
+            )
             refund_amount = amount
             cash, gift = pricing.split_refund(
                 amount=amount,
-                paid_cash=sum(o.cash_amount for o in eligibility.orders),
-                paid_gift=sum(o.gift_amount for o in eligibility.orders),
+                paid_cash=sum(o.cash_amount for o in quote.orders),
+                paid_gift=sum(o.gift_amount for o in quote.orders),
             )
         refund_order = Order.objects.create(
             number=next_order_number(at=now),
@@ -440,7 +502,7 @@ def approve(
             created_at=now,
             app=order.app,
             sku=order.sku,
-            breakdown=[{"label": line, "subtotal": ""} for line in eligibility.calculation],
+            breakdown=[{"label": line, "subtotal": ""} for line in quote.calculation],
         )
         if refund_amount > 0:
             post_entry(
@@ -451,26 +513,26 @@ def approve(
                 order=refund_order,
                 memo=f"Refund of {order.number}",
             )
-        for refunded in eligibility.orders:
+        for refunded in quote.orders:
             refunded.mark_refunded()
             refunded.save(update_fields=["status", "refunded_at"])
-        _end_service(order, eligibility, now)
-        if eligibility.kind == RefundTicket.Kind.FIVE_DAY:
+        _end_service(order, quote, now)
+        if locked.kind == RefundTicket.Kind.FIVE_DAY:
             account.five_day_refund_used_at = now
             account.save(update_fields=["five_day_refund_used_at"])
-        locked.status = RefundTicket.Status.REFUNDED
-        locked.approved_amount = refund_amount
-        locked.refund_cash, locked.refund_gift = cash, gift
-        locked.refund_order = refund_order
-        locked.staff_reason = reason.strip()
-        locked.decided_by, locked.decided_at = by, now
-        locked.save()
-        _record(
-            locked,
-            RefundTicketEvent.Action.APPROVED,
-            actor=by,
-            note=reason.strip(),
+        locked.refund(
+            by=by,
             amount=refund_amount,
+            cash=cash,
+            gift=gift,
+            order=refund_order,
+            reason=reason,
+            at=now,
+        )
+        locked.save()
+        # The timeline keeps SPEC §2's steps: refund order created, then refunded.
+        _record(
+            locked, RefundTicketEvent.Action.APPROVED, actor=by, note=reason, amount=refund_amount
         )
         _record(locked, RefundTicketEvent.Action.REFUNDED, actor=by, amount=refund_amount)
     return locked
