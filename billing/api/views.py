@@ -4,12 +4,12 @@ import datetime as dt
 import json
 import re
 from functools import wraps
+from pathlib import Path
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 
 from billing.errors import BillingError
 from billing.models import Account, CaptchaApp, PushApp
@@ -22,6 +22,32 @@ ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 def error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
+def allow_methods(methods: list[str]):
+    """405 in the API's JSON shape (Django's require_http_methods answers with an empty body)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in methods:
+                response = error(405, "MethodNotAllowed", f"use {', '.join(methods)}")
+                response["Allow"] = ", ".join(methods)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+OPENAPI = Path(__file__).with_name("openapi.json")
+
+
+@allow_methods(["GET"])
+def openapi(request):
+    """The OpenAPI 3.1 description of this API (billing/api/openapi.json), unsigned."""
+    return HttpResponse(OPENAPI.read_bytes(), content_type="application/json")
 
 
 def signed(view):
@@ -77,7 +103,7 @@ def _refuse_unstorable(body) -> None:
             raise ApiError(400, "InvalidParameter", message)
 
 
-@require_http_methods(["POST"])
+@allow_methods(["POST"])
 @signed
 def captcha_verifications(request, account_id: int):
     body = _json_body(request)
@@ -96,7 +122,7 @@ def _own(model, account_id: int, **lookup):
     return app
 
 
-@require_http_methods(["GET"])
+@allow_methods(["GET"])
 @signed
 def captcha_entitlement(request, account_id: int, app_id: int):
     cached = entitlement.cached_answer(account_id, entitlement.CAPTCHA, app_id)
@@ -106,7 +132,7 @@ def captcha_entitlement(request, account_id: int, app_id: int):
     return JsonResponse(entitlement.captcha_entitlement(app=app))
 
 
-@require_http_methods(["GET"])
+@allow_methods(["GET"])
 @signed
 def push_service(request, account_id: int, access_id: str):
     cached = entitlement.cached_answer(account_id, entitlement.PUSH, access_id)
@@ -116,7 +142,7 @@ def push_service(request, account_id: int, access_id: str):
     return JsonResponse(entitlement.push_service(app=app))
 
 
-@require_http_methods(["PUT"])
+@allow_methods(["PUT"])
 @signed
 def push_dau(request, account_id: int, access_id: str, day: str):
     app = _own(PushApp, account_id, access_id=access_id)

@@ -196,3 +196,9 @@ def test_the_dau_date_is_yyyy_mm_dd_only(client, day):
     )
     assert_json_error(response, 400)
     assert "YYYY-MM-DD" in response.json()["error"]["message"]
+
+
+def test_a_wrong_method_under_the_api_is_a_json_405(client):
+    response = Api(client, AccountFactory()).call("DELETE", "/api/v1/captcha/verifications")
+    assert_json_error(response, 405)
+    assert response["Allow"] == "POST"
