@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from billing import roles
 from billing.errors import BillingError
-from billing.models import Invitation, Membership
+from billing.models import ApiKey, Invitation, Membership
 from billing.services import accounts as account_services
 from billing.services import api_keys as api_key_services
 from billing.services import members as member_services
@@ -156,6 +156,7 @@ def change_member(request, membership_id: int):
 @console_view(allow=roles.can_manage_members)
 @require_http_methods(["POST"])
 def revoke_invitation(request, invitation_id: int):
+    get_object_or_404(Invitation, pk=invitation_id, account=request.acting.account)
     try:
         member_services.revoke_invitation(acting=request.acting, invitation_id=invitation_id)
     except BillingError as error:
@@ -195,6 +196,7 @@ def create_api_key(request):
 @console_view(allow=roles.can_manage_members)
 @require_http_methods(["POST"])
 def revoke_api_key(request, key_id: int):
+    get_object_or_404(ApiKey, pk=key_id, account=request.acting.account)
     try:
         api_key_services.revoke_key(acting=request.acting, key_id=key_id)
     except BillingError as error:
