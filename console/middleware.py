@@ -4,6 +4,8 @@ private to the signed-in person, and the second factor staff need for the back o
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.core.exceptions import BadRequest
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -79,3 +81,33 @@ class StaffTwoFactor:
 
 def has_two_factor(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class DatabaseUnavailable:
+    """A database connection lost mid-request: PostgreSQL rolled back the open transaction (every
+    money-moving service runs in one, so it is all or nothing); answer 503 with Retry-After
+    instead of a 500. Django replaces the broken connection before the next request
+    (CONN_HEALTH_CHECKS)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        if request.path.startswith("/api/"):
+            response = JsonResponse(
+                {"error": {"code": "ServiceUnavailable", "message": "try again in a moment"}},
+                status=503,
+            )
+        else:
+            response = HttpResponse(
+                _("The service is briefly unavailable. Try again in a moment."),
+                status=503,
+                content_type="text/plain; charset=utf-8",
+            )
+        response["Retry-After"] = "1"
+        return response
