@@ -17,6 +17,11 @@ class Acting:
     def is_owner(self) -> bool:
         return self.role == roles.OWNER
 
+    @property
+    def role_label(self) -> str:
+        """The role as people read it, in the active language (never the code "readonly")."""
+        return roles.label(self.role)
+
 
 def acting_for_user(user) -> Acting | None:
     if not user.is_authenticated:

@@ -22,12 +22,18 @@ def console_view(*, allow: Callable[[str], bool] | None = None):
                 return redirect_to_login(request.get_full_path())
             if request.user.is_staff:
                 # SPEC §1: staff are never members; they look after customers in the admin.
-                raise PermissionDenied("Support staff work in the admin, not in the console.")
+                raise PermissionDenied(_("Support staff work in the admin, not in the console."))
             acting = acting_for_user(request.user)
             if acting is None:
-                raise PermissionDenied("This user is not part of any customer account.")
+                raise PermissionDenied(_("This login does not act for any customer account."))
             if allow is not None and request.method == "POST" and not allow(acting.role):
-                raise PermissionDenied(f"The {acting.role} role cannot do this.")
+                raise PermissionDenied(
+                    _(
+                        "Your role (%(role)s) cannot do this for the account; ask the owner or "
+                        "an admin."
+                    )
+                    % {"role": roles.label(acting.role)}
+                )
             request.acting = acting
             return view(request, *args, **kwargs)
 

@@ -86,7 +86,7 @@ def set_balance_alert(*, acting, threshold) -> Account:
     """SPEC.md §1 balance alert: a threshold of None turns it off; a new threshold re-arms it."""
     if not roles.can_spend(acting.role):
         raise NotPermitted(
-            _("The {role} role cannot change balance settings.").format(role=acting.role)
+            _("The {role} role cannot change balance settings.").format(role=acting.role_label)
         )
     if threshold is not None and threshold < 0:
         raise BillingError(_("The alert threshold cannot be negative."))

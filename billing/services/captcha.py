@@ -143,7 +143,7 @@ def request_postpaid(*, acting: Acting) -> Account:
     """After a failed automatic enablement the customer asks support to enable postpaid."""
     if not roles.can_spend(acting.role):
         raise NotPermitted(
-            _("The {role} role cannot change postpaid settings.").format(role=acting.role)
+            _("The {role} role cannot change postpaid settings.").format(role=acting.role_label)
         )
     with transaction.atomic():
         account = lock_account(acting.account.pk)
@@ -160,7 +160,7 @@ def request_postpaid(*, acting: Acting) -> Account:
 
 def create_app(*, acting: Acting, name: str) -> CaptchaApp:
     if not roles.can_manage_resources(acting.role):
-        raise NotPermitted(_("The {role} role cannot create apps.").format(role=acting.role))
+        raise NotPermitted(_("The {role} role cannot create apps.").format(role=acting.role_label))
     name = (name or "").strip()
     if not name:
         raise BillingError(_("Give the app a name."))

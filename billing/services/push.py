@@ -30,7 +30,7 @@ from .ledger import lock_account
 def create_app(*, acting: Acting, platform: str, name: str, access_point: str) -> PushApp:
     """A new app starts on the free trial; 50 apps per platform per account."""
     if not roles.can_manage_resources(acting.role):
-        raise NotPermitted(_("The {role} role cannot create apps.").format(role=acting.role))
+        raise NotPermitted(_("The {role} role cannot create apps.").format(role=acting.role_label))
     name = (name or "").strip()
     if not name:
         raise BillingError(_("Give the app a name."))
@@ -342,7 +342,9 @@ def upgrade(
 def set_auto_renew(*, acting: Acting, subscription_ids: list[int], enabled: bool) -> int:
     """Toggle auto-renewal for one or many subscriptions of the acting account."""
     if not roles.can_spend(acting.role):
-        raise NotPermitted(_("The {role} role cannot change renewals.").format(role=acting.role))
+        raise NotPermitted(
+            _("The {role} role cannot change renewals.").format(role=acting.role_label)
+        )
     if not subscription_ids:
         raise BillingError(_("Select at least one subscription."))
     with transaction.atomic():
@@ -380,7 +382,9 @@ def enable_postpaid(
     """Switch up to 50 trial apps to postpaid in one go (SPEC.md §3)."""
     now = now or timezone.now()
     if not roles.can_spend(acting.role):
-        raise NotPermitted(_("The {role} role cannot enable postpaid.").format(role=acting.role))
+        raise NotPermitted(
+            _("The {role} role cannot enable postpaid.").format(role=acting.role_label)
+        )
     ids = set(app_ids)
     if not ids:
         raise BillingError(_("Select at least one app."))

@@ -33,7 +33,7 @@ def parse_amount(raw) -> Decimal:
 
 def start_recharge(*, acting: Acting, user, amount: Decimal) -> tuple[Recharge, PaymentStart]:
     if not roles.can_spend(acting.role):
-        raise NotPermitted(_("The {role} role cannot recharge.").format(role=acting.role))
+        raise NotPermitted(_("The {role} role cannot recharge.").format(role=acting.role_label))
     provider = payment_provider()
     start = provider.start(amount=amount, account_id=acting.account.pk)
     recharge_row = Recharge.objects.create(

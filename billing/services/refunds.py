@@ -320,7 +320,9 @@ def request_refund(
     *, acting: Acting, user, order: Order, reason: str, now: dt.datetime | None = None
 ) -> RefundTicket:
     if not roles.can_spend(acting.role):
-        raise NotPermitted(_("The {role} role cannot request refunds.").format(role=acting.role))
+        raise NotPermitted(
+            _("The {role} role cannot request refunds.").format(role=acting.role_label)
+        )
     if order.account_id != acting.account.pk:
         raise NotPermitted(_("That order belongs to another account."))
     reason = (reason or "").strip()
@@ -373,7 +375,9 @@ def _locked_ticket(ticket_id: int) -> RefundTicket:
 
 def withdraw(*, acting: Acting, user, ticket: RefundTicket) -> RefundTicket:
     if not roles.can_spend(acting.role):
-        raise NotPermitted(_("The {role} role cannot withdraw refunds.").format(role=acting.role))
+        raise NotPermitted(
+            _("The {role} role cannot withdraw refunds.").format(role=acting.role_label)
+        )
     with transaction.atomic():
         locked = _locked_ticket(ticket.pk)
         if locked.account_id != acting.account.pk:

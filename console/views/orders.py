@@ -39,9 +39,10 @@ def orders(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "tab": tab, "page": page, "query": query.urlencode()}
+    status = 400 if form.errors else 200
     if request.htmx and request.htmx.target == "order-results":
-        return render(request, "console/orders/list.html#results", context)
-    return render(request, "console/orders/list.html", context)
+        return render(request, "console/orders/list.html#results", context, status=status)
+    return render(request, "console/orders/list.html", context, status=status)
 
 
 def breakdown_lines(order: Order) -> list[dict]:

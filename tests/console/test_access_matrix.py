@@ -215,3 +215,15 @@ def test_each_role_may_post_exactly_what_its_rules_allow(client, role):
             assert response.status_code != 403, f"{role} refused at {name}"
         else:
             assert response.status_code == 403, f"{role} allowed at {name}"
+
+
+def test_a_refused_role_is_told_why_in_its_language(client):
+    account = AccountFactory()
+    client.force_login(MembershipFactory(account=account, role="readonly").user)
+    url = reverse("console:captcha_buy", kwargs={"code": "captcha-count-1m"})
+    english = client.post(url, {})
+    assert english.status_code == 403
+    assert "Your role (Read-only) cannot do this" in english.text
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.post(url, {}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "只读" in chinese.text and "readonly" not in chinese.text

@@ -186,3 +186,13 @@ def test_lines_stored_without_a_code_keep_their_english_label(client):
     client.force_login(account.owner)
     page = client.get(reverse("console:order_detail", args=[order.number])).content.decode()
     assert "Legacy line" in page and "Odd line" in page
+
+
+def test_an_invalid_date_filter_says_so_instead_of_listing_nothing(client):
+    account = AccountFactory()
+    client.force_login(account.owner)
+    response = client.get(reverse("console:orders"), {"since": "2026-13-45"})
+    assert response.status_code == 400
+    assert 'data-testid="filter-error"' in response.text
+    assert "Correct the filter above to see orders." in response.text
+    assert "No orders match." not in response.text

@@ -39,3 +39,11 @@ def test_no_template_runs_inline_script():
         if inline.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_sign_in_and_sign_up_offer_the_language_switch(client):
+    for path in ("/accounts/login/", "/accounts/signup/"):
+        page = client.get(path).text
+        assert 'data-testid="language-switch"' in page and "简体中文" in page
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/accounts/login/"})
+    assert "登录" in client.get("/accounts/login/").text
