@@ -1,11 +1,14 @@
 """Balance: ledger history with running balance, recharge, vouchers, balance alert."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,6 +20,26 @@ from billing.services import accounts as account_services
 from billing.services import recharges
 from console.access import console_view
 from console.forms_money import BalanceAlertForm, RechargeForm
+
+RETURN_TO = "recharge_return_to"
+
+
+def _return_to(raw: str, request) -> str:
+    """A checkout to come back to after paying (same site, a path only), or ""."""
+    if raw.startswith("/") and url_has_allowed_host_and_scheme(
+        raw, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return raw
+    return ""
+
+
+def _prefill(request) -> dict:
+    """The shortfall a checkout sent the customer here with (?amount=...)."""
+    try:
+        amount = Decimal(request.GET.get("amount", ""))
+    except (ArithmeticError, ValueError):
+        return {}
+    return {"amount": amount} if amount.is_finite() and amount > 0 else {}
 
 
 def _page(request, *, recharge_form=None, alert_form=None, status=200):
@@ -39,7 +62,10 @@ def _page(request, *, recharge_form=None, alert_form=None, status=200):
             25,
         ).get_page(request.GET.get("page")),
         "vouchers": vouchers,
-        "recharge_form": recharge_form or RechargeForm(),
+        "recharge_form": recharge_form or RechargeForm(initial=_prefill(request)),
+        "return_to": _return_to(
+            request.GET.get("next", "") or request.POST.get("next", ""), request
+        ),
         "alert_form": alert_form
         or BalanceAlertForm(initial={"threshold": account.balance_alert_threshold}),
         "provider": payment_provider(),
@@ -66,6 +92,13 @@ def recharge(request):
     except BillingError as error:
         form.add_error("amount", str(error))
         return _page(request, recharge_form=form, status=400)
+    return_to = _return_to(request.POST.get("next", ""), request)
+    if return_to:
+        # Remembered per payment reference: the gateway's page brings the customer back there.
+        request.session[RETURN_TO] = {
+            **request.session.get(RETURN_TO, {}),
+            start.provider_reference: return_to,
+        }
     return redirect(start.redirect_url)
 
 
@@ -87,7 +120,8 @@ def sandbox_payment(request, reference: str):
             )
         else:
             messages.warning(request, _("Payment cancelled; nothing was charged."))
-        return redirect("console:balance")
+        return_to = request.session.get(RETURN_TO, {}).get(reference, "")
+        return redirect(return_to or "console:balance")
     return render(request, "console/balance/sandbox.html", {"recharge": row})
 
 

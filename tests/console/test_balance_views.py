@@ -1,4 +1,6 @@
+import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -184,3 +186,30 @@ def test_a_page_rendered_for_a_refused_post_switches_language_back_to_a_get_page
     page = response.content.decode()
     assert 'name="next" value="http://testserver/balance/"' in page
     assert 'value="/balance/recharge/"' not in page
+
+
+def test_a_short_checkout_sends_the_shortfall_to_recharge_and_comes_back(client):
+    account = fund(AccountFactory(), cash="500")
+    client.force_login(account.owner)
+    checkout = reverse("console:captcha_buy", args=["captcha-count-1m"])  # ¥2,000: ¥1,500 short
+    page = client.get(checkout).text
+    link = unescape(re.search(r'href="([^"]+)" data-testid="recharge-shortfall"', page).group(1))
+    assert "amount=1500.00" in link and "next=/captcha/buy/captcha-count-1m/" in link
+    balance = client.get(link).text
+    assert 'value="1500.00"' in balance and 'data-testid="recharge-return"' in balance
+    sandbox = client.post(reverse("console:recharge"), {"amount": "1500.00", "next": checkout})
+    back = client.post(sandbox["Location"], {"outcome": "pay"})
+    assert back["Location"] == checkout
+    account.refresh_from_db()
+    assert account.cash_balance == Decimal("2000.00")
+
+
+def test_the_return_address_must_be_a_path_on_this_site(client):
+    account = AccountFactory()
+    client.force_login(account.owner)
+    sandbox = client.post(
+        reverse("console:recharge"), {"amount": "10", "next": "https://evil.example/"}
+    )
+    assert client.post(sandbox["Location"], {"outcome": "pay"})["Location"] == reverse(
+        "console:balance"
+    )
