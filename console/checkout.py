@@ -117,7 +117,9 @@ def checkout(
     execute: Callable[..., Purchase],
     back_url: str,
     description: str = "",
+    warning: Callable[[dict], str] | None = None,
 ) -> HttpResponse:
+    """`warning(preview)`: what paying this way will also cause, shown beside Pay."""
     account = request.acting.account
     if request.method == "GET" and request.GET.get("new") == "1":
         # A new purchase of the same item: a new key, then the plain address (so that Back or a
@@ -167,7 +169,8 @@ def checkout(
         "quote": quote,
         "vouchers": vouchers,
         "chosen_voucher": chosen,
-        "preview": payment_preview(account=account, total=quote.total, voucher=chosen),
+        "preview": (preview := payment_preview(account=account, total=quote.total, voucher=chosen)),
+        "warning": warning(preview) if warning else "",
         "idempotency_key": key,
         "paid_order": paid,
         "new_purchase_url": new_purchase_url(request),

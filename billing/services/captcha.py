@@ -127,14 +127,21 @@ def buy_pack(
     return purchase(acting=acting, idempotency_key=idempotency_key, now=now, buy=buy)
 
 
-def _enable_postpaid_on_count_pack(account: Account) -> None:
-    """SPEC.md §2: enabled automatically when the balance is above zero as the pack is bought."""
+def postpaid_switches_on(*, account: Account, balance_after) -> bool | None:
+    """SPEC.md §2: buying a count pack switches postpaid on when the balance is above zero as
+    the pack is bought (after paying). None: postpaid is on already. The checkout warns with
+    this before Pay; buying decides with it."""
     if account.captcha_postpaid == Account.CaptchaPostpaid.ON:
+        return None
+    return balance_after > 0
+
+
+def _enable_postpaid_on_count_pack(account: Account) -> None:
+    switches_on = postpaid_switches_on(account=account, balance_after=account.available_balance)
+    if switches_on is None:
         return
     account.captcha_postpaid = (
-        Account.CaptchaPostpaid.ON
-        if account.available_balance > 0
-        else Account.CaptchaPostpaid.FAILED
+        Account.CaptchaPostpaid.ON if switches_on else Account.CaptchaPostpaid.FAILED
     )
     account.save(update_fields=["captcha_postpaid"])
 

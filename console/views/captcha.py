@@ -104,6 +104,7 @@ def buy_pack(request, code: str):
         product=sku.product,
         quote=quote,
         back_url=reverse("console:captcha"),
+        warning=lambda preview: _postpaid_warning(request.acting.account, sku, preview),
         execute=lambda *, voucher_code, idempotency_key, expected_total: captcha_services.buy_pack(
             acting=request.acting,
             user=request.user,
@@ -113,6 +114,19 @@ def buy_pack(request, code: str):
             expected_total=expected_total,
         ),
     )
+
+
+def _postpaid_warning(account, sku: PackSku, preview: dict) -> str:
+    if sku.kind != PackSku.Kind.COUNT or preview["shortfall"] > 0:
+        return ""
+    balance_after = account.available_balance - preview["from_balance"]
+    if captcha_services.postpaid_switches_on(account=account, balance_after=balance_after) is False:
+        return _(
+            "Paying leaves your balance at ¥0.00, so CAPTCHA postpaid will not be switched on: "
+            "when the packs run out the service stops. Recharge first, or ask support to "
+            "enable postpaid afterwards."
+        )
+    return ""
 
 
 @console_view(allow=roles.can_spend)

@@ -201,3 +201,19 @@ def test_catalog_shows_the_price_per_10000_to_the_fen(client):
     page = client.get(reverse("console:captcha")).content.decode()
     for per_10k in ("¥13.50", "¥11.40", "¥8.80", "¥7.80", "¥6.44"):
         assert per_10k in page
+
+
+@pytest.mark.parametrize(
+    "cash, warned, postpaid", [("2000", True, "failed"), ("2500", False, "on")]
+)
+def test_the_checkout_warns_when_paying_leaves_nothing_to_switch_postpaid_on(
+    client, cash, warned, postpaid
+):
+    account = fund(AccountFactory(), cash=cash)
+    signed_in(client, account)
+    url = reverse("console:captcha_buy", args=["captcha-count-1m"])
+    page = client.get(url)
+    assert ('data-testid="checkout-warning"' in page.text) is warned
+    client.post(url, checkout_fields(page))
+    account.refresh_from_db()
+    assert account.captcha_postpaid == postpaid
