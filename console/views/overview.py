@@ -7,6 +7,7 @@ from django.utils import timezone
 from billing import policy
 from billing.models import CaptchaPack, PushApp, PushSubscription
 from console.access import console_view
+from console.views.push import renew_blocker
 
 EXPIRING_WITHIN = dt.timedelta(days=max(policy.PUSH_EXPIRY_REMINDER_DAYS_BEFORE))
 
@@ -35,11 +36,28 @@ def overview(request):
         "apps": apps,
         "vouchers": vouchers,
         "expiring_packs": live_packs.filter(expires_at__lte=soon).order_by("expires_at"),
-        "expiring_subscriptions": PushSubscription.objects.filter(
-            app__account=account, state=PushSubscription.State.ACTIVE, expires_at__lte=soon
-        )
-        .select_related("app")
-        .order_by("expires_at"),
+        # Still running, or expired and renewable by the customer (the grace days); a stopped
+        # app is listed under stopped apps, with what can be done about it.
+        "expiring_subscriptions": [
+            {
+                "sub": sub,
+                "expired": sub.expires_at <= now,
+                "blocker": renew_blocker(request.acting, sub, now=now),
+            }
+            for sub in PushSubscription.objects.filter(
+                app__account=account,
+                state=PushSubscription.State.ACTIVE,
+                app__state=PushApp.State.ACTIVE,
+                expires_at__lte=soon,
+            )
+            .select_related("app")
+            .order_by("expires_at")
+        ],
         "stopped_apps": PushApp.objects.filter(account=account, state=PushApp.State.STOPPED),
+        # SPEC §3 arrears: the stop comes ARREARS_GRACE after the debt arose (never for big
+        # customers); shown as the instant, not as a number of hours written in the page.
+        "arrears_stops_at": account.arrears_since + policy.ARREARS_GRACE
+        if account.arrears_since and account.arrears_since + policy.ARREARS_GRACE > now
+        else None,
     }
     return render(request, "console/overview.html", context)
