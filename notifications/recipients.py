@@ -9,6 +9,7 @@ import datetime as dt
 import secrets
 from collections.abc import Iterable
 
+from allauth.account.models import EmailAddress
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -68,6 +69,13 @@ def ensure_default_recipients(*, account: Account) -> None:
         )
 
 
+def login_email_confirmed(user) -> bool:
+    return (
+        bool(user.email)
+        and EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+    )
+
+
 def _create_default(*, account: Account, user, is_owner: bool, cells) -> None:
     now = timezone.now()
     try:
@@ -78,8 +86,9 @@ def _create_default(*, account: Account, user, is_owner: bool, cells) -> None:
                 is_owner=is_owner,
                 name=_display_name(user)[:80],
                 email=user.email or "",
-                # The login email was verified at sign-up (allauth); it needs no second code.
-                email_verified_at=now if user.email else None,
+                # SPEC §6: the login email counts as verified once its sign-up confirmation was
+                # clicked (allauth); until then nothing goes to it (see signals.py).
+                email_verified_at=now if login_email_confirmed(user) else None,
             )
             Subscription.objects.bulk_create(
                 Subscription(recipient=recipient, category=category, channel=channel)

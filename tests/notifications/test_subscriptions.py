@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.core import mail
 from django.utils import timezone
 
@@ -278,3 +279,26 @@ def test_code_limits_count_per_account_and_address_whatever_is_removed_and_added
     assert recipients.send_verification_code(
         recipient=other, channel=Channel.EMAIL, now=NOW + dt.timedelta(days=1, minutes=1)
     )
+
+
+@pytest.mark.django_db
+def test_the_owner_address_counts_as_verified_only_once_its_sign_up_confirmation_is_clicked(
+    client, django_capture_on_commit_callbacks
+):
+    """SPEC §6: nothing goes to an address that was never confirmed."""
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/accounts/signup/",
+            {
+                "email": "new@example.com",
+                "password1": "a-Long-pass-2026",
+                "password2": "a-Long-pass-2026",
+            },
+        )
+    owner = Recipient.objects.get(email="new@example.com", is_owner=True)
+    assert not owner.email_verified
+    address = EmailAddress.objects.get(email="new@example.com")
+    confirmation = EmailConfirmationHMAC(address)
+    client.post(f"/accounts/confirm-email/{confirmation.key}/")
+    owner.refresh_from_db()
+    assert owner.email_verified
