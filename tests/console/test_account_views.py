@@ -239,3 +239,12 @@ def test_members_switch_their_own_language_without_changing_the_accounts(client,
     assert response.cookies["django_language"].value == "zh-hans"
     account.refresh_from_db()
     assert account.language == "en"
+
+
+def test_sign_up_password_errors_are_in_chinese_when_the_page_is(client):
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/accounts/signup/"})
+    page = client.post(
+        "/accounts/signup/", {"email": "a@b.test", "password1": "123", "password2": "123"}
+    ).text
+    assert "密码长度太短。密码必须包含至少 8 个字符。" in page
+    assert "This password is too short" not in page
