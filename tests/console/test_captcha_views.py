@@ -217,3 +217,11 @@ def test_the_checkout_warns_when_paying_leaves_nothing_to_switch_postpaid_on(
     client.post(url, checkout_fields(page))
     account.refresh_from_db()
     assert account.captcha_postpaid == postpaid
+
+
+def test_the_top_up_pack_is_called_jiayoubao_in_chinese(client):
+    """The product documents call it 加油包."""
+    signed_in(client, AccountFactory())
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/captcha/"})
+    page = client.get(reverse("console:captcha")).text
+    assert "加油包" in page and "加量包" not in page
