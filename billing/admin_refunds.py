@@ -142,7 +142,9 @@ class RefundTicketAdmin(admin.ModelAdmin):
         order = ticket.order
         # What approval pays is the quote fixed at filing (SPEC §3); the refusal is approve()'s.
         eligibility = refunds.ticket_quote(ticket)
-        refusal = refunds.approval_refusal(ticket=ticket) if ticket.is_open else None
+        refusal = (
+            refunds.approval_refusal(ticket=ticket, quote=eligibility) if ticket.is_open else None
+        )
         usage = None
         if order.app_id:
             usage = order.app.dau.filter(day__gte=billing_day(order.created_at)).aggregate(

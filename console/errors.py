@@ -1,13 +1,10 @@
 """Error pages: JSON in the API's documented shape under /api/, the HTML templates elsewhere."""
 
-from django.http import JsonResponse
 from django.views import defaults
 
+from billing.api.views import error as _api_error
+
 API_PREFIX = "/api/"
-
-
-def _api_error(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
 
 
 def bad_request(request, exception):

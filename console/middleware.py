@@ -5,10 +5,13 @@ from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.core.exceptions import BadRequest
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+
+from billing.api.views import error as api_error
+from console.errors import API_PREFIX
 
 ADMIN_PREFIX = "/admin/"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -98,11 +101,8 @@ class DatabaseUnavailable:
     def process_exception(self, request, exception):
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
-        if request.path.startswith("/api/"):
-            response = JsonResponse(
-                {"error": {"code": "ServiceUnavailable", "message": "try again in a moment"}},
-                status=503,
-            )
+        if request.path.startswith(API_PREFIX):
+            response = api_error(503, "ServiceUnavailable", "try again in a moment")
         else:
             response = HttpResponse(
                 _("The service is briefly unavailable. Try again in a moment."),

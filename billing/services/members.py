@@ -148,13 +148,17 @@ def _has_history(account: Account) -> bool:
     )
 
 
+def _locked_invitation(token: str) -> Invitation:
+    found = invitation_for_token(token)
+    if found is None:
+        raise BillingError(_("This invitation link is not valid."))
+    return Invitation.objects.select_for_update().get(pk=found.pk)
+
+
 def accept_invitation(*, token: str, user, now=None) -> Membership:
     now = now or timezone.now()
     with transaction.atomic():
-        found = invitation_for_token(token)
-        if found is None:
-            raise BillingError(_("This invitation link is not valid."))
-        invitation = Invitation.objects.select_for_update().get(pk=found.pk)
+        invitation = _locked_invitation(token)
         refusal = acceptance_refusal(invitation=invitation, user=user, now=now)
         if refusal:
             raise BillingError(refusal)
@@ -173,10 +177,7 @@ def accept_invitation(*, token: str, user, now=None) -> Membership:
 def decline_invitation(*, token: str, user, now=None) -> Invitation:
     now = now or timezone.now()
     with transaction.atomic():
-        found = invitation_for_token(token)
-        if found is None:
-            raise BillingError(_("This invitation link is not valid."))
-        invitation = Invitation.objects.select_for_update().get(pk=found.pk)
+        invitation = _locked_invitation(token)
         if not invitation.is_open(now):
             raise BillingError(_("This invitation is no longer open."))
         if not is_invitee(invitation=invitation, user=user):

@@ -416,12 +416,12 @@ def reject(*, ticket: RefundTicket, by, reason: str) -> RefundTicket:
     return locked
 
 
-def approval_refusal(*, ticket: RefundTicket) -> str | None:
+def approval_refusal(*, ticket: RefundTicket, quote: Eligibility | None = None) -> str | None:
     """Why this ticket cannot be paid as quoted, or None: the admin's check column, the bulk
-    action and approve() all ask this."""
+    action and approve() all ask this. `quote`: ticket_quote(ticket), if the caller has it."""
     if not ticket.is_open:
         return _("This ticket was already decided.")
-    quote = ticket_quote(ticket)
+    quote = quote or ticket_quote(ticket)
     if not quote.refundable:
         return quote.reason
     if any(order.status != Order.Status.PAID for order in quote.orders):
@@ -468,10 +468,10 @@ def approve(
         locked = _locked_ticket(ticket.pk)
         account = lock_account(locked.account_id)
         order = Order.objects.select_for_update().get(pk=locked.order_id)
-        refusal = approval_refusal(ticket=locked)
+        quote = ticket_quote(locked)
+        refusal = approval_refusal(ticket=locked, quote=quote)
         if refusal:
             raise BillingError(refusal)
-        quote = ticket_quote(locked)
         refund_amount, cash, gift = quote.amount, quote.cash, quote.gift
         if amount is not None and amount != quote.amount:
             if amount > quote.amount:
