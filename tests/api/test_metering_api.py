@@ -1,7 +1,6 @@
 """The signed metering and entitlement API (issue 6)."""
 
 import datetime as dt
-import json
 import time
 from decimal import Decimal
 
@@ -9,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from billing import roles
-from billing.api.signing import sign
 from billing.days import BILLING_TZ, billing_day
 from billing.models import (
     Account,
@@ -25,33 +23,9 @@ from billing.services import api_keys, captcha
 from billing.services.lifecycle import run_due_jobs
 from notifications.models import Notice
 from tests.factories import AccountFactory, CaptchaAppFactory, PushAppFactory, fund, sku
+from tests.helpers import Signed
 
 pytestmark = pytest.mark.django_db
-
-
-class Signed:
-    def __init__(self, client, account):
-        self.client = client
-        self.key = api_keys.create_key(acting=Acting(account=account, role=roles.OWNER), name="k")
-
-    def call(self, method, path, payload=None, *, timestamp=None, secret=None):
-        body = json.dumps(payload).encode() if payload is not None else b""
-        timestamp = int(time.time()) if timestamp is None else timestamp
-        signature = sign(
-            secret_key=secret or self.key.secret_key,
-            method=method,
-            path=path,
-            timestamp=timestamp,
-            body=body,
-        )
-        return getattr(self.client, method.lower())(
-            path,
-            data=body,
-            content_type="application/json",
-            HTTP_X_SECRET_ID=self.key.secret_id,
-            HTTP_X_TIMESTAMP=str(timestamp),
-            HTTP_X_SIGNATURE=signature,
-        )
 
 
 def events(app, tickets, when=None):

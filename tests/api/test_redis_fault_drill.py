@@ -15,9 +15,8 @@ from billing import hot_store, roles
 from billing.models import LedgerEntry
 from billing.selectors import Acting
 from billing.services import api_keys, captcha
-from tests.api.test_metering_api import Signed
 from tests.factories import AccountFactory, CaptchaAppFactory, fund, sku
-from tests.helpers import free_port
+from tests.helpers import Signed, free_port
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,9 @@ from billing.days import BILLING_TZ
 from billing.errors import BillingError
 from billing.models import Account, RefundTicket
 from billing.selectors import Acting
-from billing.services import push, refunds
-from tests.factories import AccountFactory, PushAppFactory, UserFactory, fund
+from billing.services import refunds
+from tests.factories import AccountFactory, UserFactory, fund
+from tests.helpers import prepaid_order
 
 pytestmark = pytest.mark.django_db
 
@@ -21,18 +22,6 @@ START = dt.datetime(2026, 11, 1, 10, tzinfo=BILLING_TZ)
 
 def owner(account):
     return Acting(account=account, role=roles.OWNER)
-
-
-def bought(account, key):
-    return push.buy_prepaid(
-        acting=owner(account),
-        user=account.owner,
-        app=PushAppFactory(account=account, access_point="guangzhou"),
-        capacity_wan=1,
-        months=1,
-        idempotency_key=key,
-        now=START,
-    ).order
 
 
 def file(account, order, *, days):
@@ -56,7 +45,10 @@ def staff():
 
 
 def test_an_open_five_day_request_reserves_the_right(account):
-    first, second = bought(account, "a"), bought(account, "b")
+    first, second = (
+        prepaid_order(account, key="a", now=START),
+        prepaid_order(account, key="b", now=START),
+    )
     assert file(account, first, days=1).kind == RefundTicket.Kind.FIVE_DAY
     offered = refunds.refund_eligibility(order=second, now=START + dt.timedelta(days=1))
     assert offered.kind == RefundTicket.Kind.NORMAL
@@ -65,7 +57,7 @@ def test_an_open_five_day_request_reserves_the_right(account):
 
 
 def test_filed_on_day_5_and_decided_on_day_6_pays_the_five_day_amount(account, staff):
-    order = bought(account, "a")
+    order = prepaid_order(account, key="a", now=START)
     ticket = file(account, order, days=5)
     assert (ticket.kind, ticket.quoted_amount) == (RefundTicket.Kind.FIVE_DAY, Decimal("800.00"))
     done = refunds.approve(ticket=ticket, by=staff, now=START + dt.timedelta(days=6))
@@ -77,7 +69,7 @@ def test_filed_on_day_5_and_decided_on_day_6_pays_the_five_day_amount(account, s
 def test_a_normal_refund_is_paid_at_the_price_of_the_filing_day(account, staff):
     account.five_day_refund_used_at = START
     account.save()
-    order = bought(account, "a")
+    order = prepaid_order(account, key="a", now=START)
     ticket = file(account, order, days=10)  # 800 − 10/30 × 800
     assert ticket.quoted_amount == Decimal("533.33")
     done = refunds.approve(ticket=ticket, by=staff, now=START + dt.timedelta(days=20))
@@ -87,7 +79,10 @@ def test_a_normal_refund_is_paid_at_the_price_of_the_filing_day(account, staff):
 
 @pytest.mark.parametrize("close", ["reject", "withdraw"])
 def test_rejection_or_withdrawal_frees_the_right(account, staff, close):
-    first, second = bought(account, "a"), bought(account, "b")
+    first, second = (
+        prepaid_order(account, key="a", now=START),
+        prepaid_order(account, key="b", now=START),
+    )
     ticket = file(account, first, days=1)
     if close == "reject":
         refunds.reject(ticket=ticket, by=staff, reason="abusive")
@@ -97,13 +92,16 @@ def test_rejection_or_withdrawal_frees_the_right(account, staff, close):
 
 
 def test_paying_a_five_day_refund_uses_the_right_for_good(account, staff):
-    first, second = bought(account, "a"), bought(account, "b")
+    first, second = (
+        prepaid_order(account, key="a", now=START),
+        prepaid_order(account, key="b", now=START),
+    )
     refunds.approve(ticket=file(account, first, days=1), by=staff, now=START + dt.timedelta(days=1))
     assert file(account, second, days=2).kind == RefundTicket.Kind.NORMAL
 
 
 def test_bulk_approval_refuses_what_the_check_refuses(account, staff):
-    order = bought(account, "a")
+    order = prepaid_order(account, key="a", now=START)
     ticket = file(account, order, days=1)
     order.mark_refunded()
     order.save()
@@ -116,7 +114,7 @@ def test_bulk_approval_refuses_what_the_check_refuses(account, staff):
 
 
 def test_status_moves_only_by_transitions(account, staff):
-    ticket = file(account, bought(account, "a"), days=1)
+    ticket = file(account, prepaid_order(account, key="a", now=START), days=1)
     refunds.start_review(ticket=ticket, by=staff)
     ticket.refresh_from_db()
     with pytest.raises(BillingError):

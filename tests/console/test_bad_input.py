@@ -1,13 +1,11 @@
 """Bad input gets a clear 4xx and changes nothing (issue 13, findings 7 and 8)."""
 
 import json
-import time
 
 import pytest
 from django.urls import reverse
 
 from billing import roles
-from billing.api.signing import sign
 from billing.models import (
     ApiKey,
     CaptchaApp,
@@ -18,9 +16,9 @@ from billing.models import (
     RefundTicket,
 )
 from billing.selectors import Acting
-from billing.services import api_keys, push
+from billing.services import push
 from tests.factories import AccountFactory, PushAppFactory, fund
-from tests.helpers import checkout_fields
+from tests.helpers import Signed, checkout_fields, prepaid_order
 
 pytestmark = pytest.mark.django_db
 
@@ -28,18 +26,6 @@ pytestmark = pytest.mark.django_db
 def owner_client(client, account):
     client.force_login(account.owner)
     return client
-
-
-def bought(account, *, key="buy"):
-    app = PushAppFactory(account=account, access_point="guangzhou")
-    return push.buy_prepaid(
-        acting=Acting(account=account, role=roles.OWNER),
-        user=account.owner,
-        app=app,
-        capacity_wan=1,
-        months=1,
-        idempotency_key=key,
-    )
 
 
 @pytest.mark.parametrize(
@@ -53,7 +39,7 @@ def test_nul_in_a_console_address_is_400(client, path):
 
 def test_nul_in_the_refund_reason_is_400_and_files_nothing(client):
     account = fund(AccountFactory(), cash="2000")
-    order = bought(account).order
+    order = prepaid_order(account)
     response = owner_client(client, account).post(
         reverse("console:refund_request", args=[order.number]), {"reason": "too\x00expensive"}
     )
@@ -74,7 +60,7 @@ def test_nul_in_a_checkout_field_is_400_and_charges_nothing(client, field):
 
 def test_a_row_switch_naming_two_subscriptions_changes_neither(client):
     account = fund(AccountFactory(), cash="5000")
-    bought(account, key="a"), bought(account, key="b")
+    prepaid_order(account, key="a"), prepaid_order(account, key="b")
     first, second = PushSubscription.objects.filter(app__account=account)
     PushSubscription.objects.update(auto_renew=False)
     response = owner_client(client, account).post(
@@ -119,7 +105,7 @@ def test_app_names_refuse_spoofing_characters(client):
 
 def test_a_huge_refund_reason_is_refused(client):
     account = fund(AccountFactory(), cash="2000")
-    order = bought(account).order
+    order = prepaid_order(account)
     response = owner_client(client, account).post(
         reverse("console:refund_request", args=[order.number]), {"reason": "x" * (5 * 1024 * 1024)}
     )
@@ -129,26 +115,6 @@ def test_a_huge_refund_reason_is_refused(client):
 
 
 # --- the signed API ----------------------------------------------------------------------------
-
-
-class Api:
-    def __init__(self, client, account):
-        self.client = client
-        self.key = api_keys.create_key(acting=Acting(account=account, role=roles.OWNER), name="k")
-
-    def call(self, method, path, body=b""):
-        timestamp = int(time.time())
-        signature = sign(
-            secret_key=self.key.secret_key, method=method, path=path, timestamp=timestamp, body=body
-        )
-        return getattr(self.client, method.lower())(
-            path,
-            data=body,
-            content_type="application/json",
-            HTTP_X_SECRET_ID=self.key.secret_id,
-            HTTP_X_TIMESTAMP=str(timestamp),
-            HTTP_X_SIGNATURE=signature,
-        )
 
 
 def assert_json_error(response, status):
@@ -162,28 +128,29 @@ def assert_json_error(response, status):
     [("GET", "/api/v1/push/apps/%00/service"), ("PUT", "/api/v1/push/apps/%00/dau/2026-12-01")],
 )
 def test_nul_in_an_api_path_is_a_json_400(client, method, path):
-    api = Api(client, AccountFactory())
-    assert_json_error(api.call(method, path, b'{"dau": 5}' if method == "PUT" else b""), 400)
+    api = Signed(client, AccountFactory())
+    body = b'{"dau": 5}' if method == "PUT" else b""
+    assert_json_error(api.call(method, path, body=body), 400)
 
 
 @pytest.mark.parametrize("path", ["/api/v1/captcha/apps/abc/entitlement", "/api/v1/nothing"])
 def test_unknown_api_addresses_answer_json_404(client, path):
-    assert_json_error(Api(client, AccountFactory()).call("GET", path), 404)
+    assert_json_error(Signed(client, AccountFactory()).call("GET", path), 404)
 
 
 def test_a_deeply_nested_body_is_a_json_400(client):
-    api = Api(client, AccountFactory())
+    api = Signed(client, AccountFactory())
     body = b'{"events": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
-    assert_json_error(api.call("POST", "/api/v1/captcha/verifications", body), 400)
+    assert_json_error(api.call("POST", "/api/v1/captcha/verifications", body=body), 400)
 
 
 def test_nul_in_a_json_string_is_a_json_400(client):
     account = AccountFactory()
     app = PushAppFactory(account=account)
-    api = Api(client, account)
+    api = Signed(client, account)
     body = json.dumps({"dau": 5, "note": "a\x00b"}).encode()
     assert_json_error(
-        api.call("PUT", f"/api/v1/push/apps/{app.access_id}/dau/2026-12-01", body), 400
+        api.call("PUT", f"/api/v1/push/apps/{app.access_id}/dau/2026-12-01", body=body), 400
     )
 
 
@@ -191,14 +158,14 @@ def test_nul_in_a_json_string_is_a_json_400(client):
 def test_the_dau_date_is_yyyy_mm_dd_only(client, day):
     account = AccountFactory()
     app = PushAppFactory(account=account)
-    response = Api(client, account).call(
-        "PUT", f"/api/v1/push/apps/{app.access_id}/dau/{day}", b'{"dau": 5}'
+    response = Signed(client, account).call(
+        "PUT", f"/api/v1/push/apps/{app.access_id}/dau/{day}", body=b'{"dau": 5}'
     )
     assert_json_error(response, 400)
     assert "YYYY-MM-DD" in response.json()["error"]["message"]
 
 
 def test_a_wrong_method_under_the_api_is_a_json_405(client):
-    response = Api(client, AccountFactory()).call("DELETE", "/api/v1/captcha/verifications")
+    response = Signed(client, AccountFactory()).call("DELETE", "/api/v1/captcha/verifications")
     assert_json_error(response, 405)
     assert response["Allow"] == "POST"

@@ -125,7 +125,10 @@ def test_production_builds_checks_and_serves_with_security_headers(
 
 
 def test_production_refuses_to_start_with_the_sandbox(production_env):
+    """`manage.py check` reports it, and the Procfile's gunicorn will not start with it."""
     env = {**production_env, "PAYMENT_PROVIDER": "billing.payments.SandboxPaymentProvider"}
+    check = _manage(env, "check")
+    assert check.returncode != 0 and "billing.E001" in check.stderr
     port = free_port()
     server = subprocess.run(
         [*_procfile_web(port), "--timeout", "10"],
@@ -137,3 +140,18 @@ def test_production_refuses_to_start_with_the_sandbox(production_env):
     )
     assert server.returncode != 0
     assert "billing.E001" in server.stderr
+
+
+def test_production_has_no_sandbox_page(production_env):
+    """With production settings the sandbox URL is not routed at all (not merely refused)."""
+    code = (
+        "import django; django.setup();"
+        "from django.urls import reverse, NoReverseMatch\n"
+        "try:\n reverse('console:sandbox_payment', args=['SBX1'])\n"
+        "except NoReverseMatch:\n print('absent')\n"
+        "else:\n print('present')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=production_env, capture_output=True, text=True
+    )
+    assert result.stdout.strip() == "absent", result.stderr

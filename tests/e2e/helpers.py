@@ -1,7 +1,6 @@
-import time
-
-from allauth.mfa.totp.internal.auth import hotp_value
 from playwright.sync_api import Page
+
+from tests.helpers import totp_code
 
 
 def sign_in(page: Page, live_server, *, email: str, password: str = "correct-horse-battery"):
@@ -27,7 +26,3 @@ def staff_sign_in(page: Page, live_server, user, *, password: str = "correct-hor
     page.locator("input[name=code]").fill(totp_code(user.totp_secret))
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_url(f"{live_server.url}/admin/")
-
-
-def totp_code(secret: str) -> str:
-    return f"{hotp_value(secret, int(time.time()) // 30):06d}"
