@@ -12,6 +12,8 @@ class Acting:
 
     account: Account
     role: str
+    # The signed-in person, for the audit trail; None when the system acts for the account.
+    user: object = None
 
     @property
     def is_owner(self) -> bool:
@@ -28,8 +30,8 @@ def acting_for_user(user) -> Acting | None:
         return None
     account = Account.objects.filter(owner=user).first()
     if account:
-        return Acting(account=account, role=roles.OWNER)
+        return Acting(account=account, role=roles.OWNER, user=user)
     membership = Membership.objects.select_related("account").filter(user=user).first()
     if membership:
-        return Acting(account=membership.account, role=membership.role)
+        return Acting(account=membership.account, role=membership.role, user=user)
     return None

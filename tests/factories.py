@@ -49,6 +49,15 @@ class UserFactory(factory.django.DjangoModelFactory):
                 TOTP.activate(user, user.totp_secret)
 
 
+def SupportFactory(**kwargs):
+    """A support agent: staff, in the Support group the migrations set up, with TOTP."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(is_staff=True, **kwargs)
+    user.groups.add(Group.objects.get(name="Support"))
+    return user
+
+
 class AccountFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Account

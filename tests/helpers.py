@@ -31,6 +31,7 @@ def postpaid_app(account, *, region="guangzhou", enabled="2026-11-01", **kwargs)
         access_point=region,
         billing_mode=PushApp.BillingMode.POSTPAID,
         postpaid_first_enabled_at=at(enabled, 0, 0),
+        postpaid_since=at(enabled, 0, 0),
         **kwargs,
     )
 

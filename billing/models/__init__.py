@@ -1,5 +1,6 @@
 from .accounts import Account, Invitation, Membership
 from .apps import OVERSEAS_ACCESS_POINTS, AccessPoint, CaptchaApp, PushApp, PushAppStop
+from .audit import AuditEvent
 from .catalog import PackSku, Product
 from .fields import ZERO, MoneyField
 from .ledger import DailyCounter, LedgerEntry, Recharge, Voucher
@@ -27,6 +28,7 @@ __all__ = [
     "Account",
     "AccountBinding",
     "ApiKey",
+    "AuditEvent",
     "BillingRun",
     "CaptchaApp",
     "CaptchaPack",

@@ -92,6 +92,8 @@ class Account(models.Model):
         permissions = [
             ("adjust_balance", "Can credit or debit an account's balance with a reason"),
             ("review_verification", "Can approve or reject real-name verification"),
+            ("manage_service", "Can stop, resume and renew apps and switch their billing mode"),
+            ("change_privileges", "Can change big-customer, charity and CAPTCHA postpaid"),
         ]
         constraints = [
             # Debt (negative balance) lives in cash only; gift credit can never go negative.

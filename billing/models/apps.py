@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
 
 
 class CaptchaApp(models.Model):
@@ -32,8 +33,12 @@ class AccessPoint(models.TextChoices):
 OVERSEAS_ACCESS_POINTS = frozenset({AccessPoint.HONGKONG, AccessPoint.SINGAPORE})
 
 
-class PushApp(models.Model):
-    """A mobile push app, billed per app by DAU (SPEC.md §3)."""
+class PushApp(FSMModelMixin, models.Model):
+    """A mobile push app, billed per app by DAU (SPEC.md §3).
+
+    The state is protected: only the transitions below change it, and only
+    billing/services/app_lifecycle.py calls them (with the stop record and the audit event).
+    """
 
     class Platform(models.TextChoices):
         ANDROID = "android", "Android"
@@ -57,6 +62,7 @@ class PushApp(models.Model):
         EXPIRED = "expired", _("Prepaid expired")
         ARREARS = "arrears", _("Arrears")
         REFUNDED = "refunded", _("Refunded")
+        STAFF = "staff", _("Stopped by support")
 
     account = models.ForeignKey(
         "billing.Account", on_delete=models.CASCADE, related_name="push_apps"
@@ -70,7 +76,7 @@ class PushApp(models.Model):
     billing_mode = models.CharField(
         _("billing mode"), max_length=8, choices=BillingMode, default=BillingMode.TRIAL
     )
-    state = models.CharField(_("state"), max_length=10, choices=State, default=State.ACTIVE)
+    state = FSMField(_("state"), max_length=10, choices=State, default=State.ACTIVE, protected=True)
     stop_reason = models.CharField(max_length=20, choices=StopReason, blank=True, default="")
     # Over the prepaid capacity: pushes are slowed (never billed extra).
     throttled = models.BooleanField(default=False)
@@ -78,6 +84,10 @@ class PushApp(models.Model):
     destroyed_at = models.DateTimeField(null=True, blank=True)
     # First enablement of postpaid; loyalty day numbers count from here and never reset.
     postpaid_first_enabled_at = models.DateTimeField(null=True, blank=True)
+    # The current (or last) postpaid period: days from postpaid_since on are billed postpaid while
+    # the mode is postpaid; after support switched the app to prepaid, through postpaid_until.
+    postpaid_since = models.DateTimeField(null=True, blank=True)
+    postpaid_until = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -100,6 +110,18 @@ class PushApp(models.Model):
     @property
     def is_overseas(self) -> bool:
         return self.access_point in OVERSEAS_ACCESS_POINTS
+
+    @transition(field=state, source=State.ACTIVE, target=State.STOPPED)
+    def stop(self, *, reason: str, at) -> None:
+        self.stop_reason, self.stopped_at = reason, at
+
+    @transition(field=state, source=State.STOPPED, target=State.ACTIVE)
+    def resume(self) -> None:
+        self.stop_reason, self.stopped_at = self.StopReason.NONE, None
+
+    @transition(field=state, source=[State.ACTIVE, State.STOPPED], target=State.DESTROYED)
+    def destroy(self, *, at) -> None:
+        self.destroyed_at, self.throttled = at, False
 
 
 class PushAppStop(models.Model):

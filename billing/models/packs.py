@@ -2,6 +2,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from billing.days import billing_day
 
 
 class CaptchaPackQuerySet(models.QuerySet):
@@ -65,7 +68,7 @@ class CaptchaPack(models.Model):
         return self.refunded_at is None and self.expires_at > at and self.used < self.size
 
 
-class PushSubscription(models.Model):
+class PushSubscription(FSMModelMixin, models.Model):
     """A prepaid push period for one app: capacity in 万 DAU peak, until expires_at (SPEC.md §3).
 
     Renewals extend expires_at (the new period starts at the old expiry); upgrades raise
@@ -85,7 +88,7 @@ class PushSubscription(models.Model):
     period_start = models.DateTimeField()
     expires_at = models.DateTimeField()
     auto_renew = models.BooleanField(_("auto-renew"), default=False)
-    state = models.CharField(max_length=8, choices=State, default=State.ACTIVE)
+    state = FSMField(_("state"), max_length=8, choices=State, default=State.ACTIVE, protected=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     original_order = models.OneToOneField(
         "billing.Order", on_delete=models.PROTECT, related_name="subscription"
@@ -110,4 +113,9 @@ class PushSubscription(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.app} {self.capacity_wan}万 until {self.expires_at:%Y-%m-%d}"
+        # The Shanghai date, as the console shows it (SPEC.md conventions), not the UTC one.
+        return f"{self.app} {self.capacity_wan}万 until {billing_day(self.expires_at):%Y-%m-%d}"
+
+    @transition(field=state, source=State.ACTIVE, target=State.ENDED)
+    def end(self, *, at) -> None:
+        self.ended_at = at

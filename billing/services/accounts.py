@@ -9,6 +9,7 @@ from billing.identity import DEFAULT_DOCUMENT, check_document
 from billing.models import Account
 from billing.text import clean_text
 
+from . import audit
 from .notices import notify
 
 
@@ -22,7 +23,7 @@ def open_account(*, user, name: str = "", language: str = "en") -> Account:
 
 
 def submit_verification(
-    *, account: Account, kind: str, name: str, number: str, document: str = ""
+    *, account: Account, kind: str, name: str, number: str, document: str = "", by=None
 ) -> Account:
     """Submit, or correct while pending or after a rejection (SPEC §1)."""
     name = (name or "").strip()
@@ -37,8 +38,18 @@ def submit_verification(
         locked = Account.objects.select_for_update().get(pk=account.pk)
         if locked.verification_state == Account.Verification.VERIFIED:
             raise BillingError(_("This account is already verified."))
+        old = locked.verification_state
         locked.submit_verification(kind=kind, document=document, name=name, number=number)
         locked.save()
+        audit.record(
+            action=audit.Action.VERIFICATION_SUBMITTED,
+            subject=locked,
+            account=locked,
+            by=by,
+            old=old,
+            new=locked.verification_state,
+            reason=f"{locked.get_kind_display()}: {name}",
+        )
     return locked
 
 
@@ -51,6 +62,14 @@ def approve_verification(*, account: Account, by) -> Account:
             )
         locked.approve_verification(by=by)
         locked.save()
+        audit.record(
+            action=audit.Action.VERIFICATION_APPROVED,
+            subject=locked,
+            account=locked,
+            by=by,
+            old=Account.Verification.PENDING,
+            new=locked.verification_state,
+        )
         notify(
             kind="real_name_approved",
             account=locked,
@@ -72,6 +91,15 @@ def reject_verification(*, account: Account, by, reason: str) -> Account:
             )
         locked.reject_verification(by=by, reason=reason)
         locked.save()
+        audit.record(
+            action=audit.Action.VERIFICATION_REJECTED,
+            subject=locked,
+            account=locked,
+            by=by,
+            old=Account.Verification.PENDING,
+            new=locked.verification_state,
+            reason=reason,
+        )
         notify(
             kind="real_name_rejected",
             account=locked,

@@ -8,11 +8,10 @@ from django.utils import timezone
 
 from billing import policy
 from billing.days import billing_day
-from billing.models import Account, PushApp, PushAppStop
+from billing.models import Account, PushApp
 
-from . import balance_events, entitlement
+from . import app_lifecycle, audit, balance_events, entitlement
 from .notices import notify
-from .resources import delete_resource_data
 
 
 def enter_arrears(*, account: Account, now: dt.datetime) -> None:
@@ -66,13 +65,13 @@ def enforce_arrears(*, now: dt.datetime) -> tuple[int, int]:
                 billing_mode=PushApp.BillingMode.POSTPAID,
                 state=PushApp.State.ACTIVE,
             ):
-                app.state, app.stop_reason, app.stopped_at = (
-                    PushApp.State.STOPPED,
-                    PushApp.StopReason.ARREARS,
-                    now,
+                app_lifecycle.stop(
+                    app,
+                    reason=PushApp.StopReason.ARREARS,
+                    at=now,
+                    note=f"In arrears since {account.arrears_since:%Y-%m-%d %H:%M} UTC, "
+                    f"¥{account.debt:,.2f} due",
                 )
-                app.save(update_fields=["state", "stop_reason", "stopped_at"])
-                PushAppStop.objects.create(app=app, reason=app.stop_reason, started_at=now)
                 stopped += 1
                 notify(
                     kind="arrears_stopped",
@@ -102,9 +101,9 @@ def enforce_arrears(*, now: dt.datetime) -> tuple[int, int]:
                 continue
             if account.cash_balance >= 0 or account.big_customer:
                 continue
-            app.state, app.destroyed_at = PushApp.State.DESTROYED, now
-            app.save(update_fields=["state", "destroyed_at"])
-            delete_resource_data(app)
+            app_lifecycle.destroy(
+                app, at=now, note=f"Reclaimed for arrears, ¥{account.debt:,.2f} due"
+            )
             reclaimed += 1
             notify(
                 kind="arrears_reclaimed",
@@ -121,12 +120,19 @@ def resume_when_debt_is_cleared(*, account: Account, before_available) -> None:
     """A recharge that clears the debt resumes arrears-stopped services at once."""
     if account.arrears_since is None or account.cash_balance < 0:
         return
+    now = timezone.now()
+    audit.record(
+        action=audit.Action.ARREARS_CLEARED,
+        subject=account,
+        account=account,
+        old=account.arrears_since.isoformat(),
+        new=None,
+        reason=f"Balance back to ¥{account.cash_balance:,.2f}",
+        at=now,
+    )
     account.arrears_since = None
     account.save(update_fields=["arrears_since"])
-    stopped = PushApp.objects.filter(
+    for app in PushApp.objects.select_for_update().filter(
         account=account, state=PushApp.State.STOPPED, stop_reason=PushApp.StopReason.ARREARS
-    )
-    PushAppStop.objects.filter(app__in=stopped, ended_at__isnull=True).update(
-        ended_at=timezone.now()
-    )
-    stopped.update(state=PushApp.State.ACTIVE, stop_reason=PushApp.StopReason.NONE, stopped_at=None)
+    ):
+        app_lifecycle.resume(app, at=now, note="Debt cleared by a recharge")

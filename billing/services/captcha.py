@@ -14,7 +14,7 @@ from billing.models import Account, CaptchaApp, CaptchaPack, Order, PackSku
 from billing.selectors import Acting
 from billing.text import NAME_LENGTH, clean_text
 
-from . import metering
+from . import audit, metering
 from .checkout import (
     Purchase,
     on_sale_refusal,
@@ -120,7 +120,7 @@ def buy_pack(
             order=order,
         )
         if sku.kind == PackSku.Kind.COUNT:
-            _enable_postpaid_on_count_pack(account)
+            _enable_postpaid_on_count_pack(account, at=now, by=user)
         metering.rearm_usage_alert(account, now=now)
         return order
 
@@ -136,14 +136,36 @@ def postpaid_switches_on(*, account: Account, balance_after) -> bool | None:
     return balance_after > 0
 
 
-def _enable_postpaid_on_count_pack(account: Account) -> None:
+def _enable_postpaid_on_count_pack(account: Account, *, at, by) -> None:
     switches_on = postpaid_switches_on(account=account, balance_after=account.available_balance)
     if switches_on is None:
         return
-    account.captcha_postpaid = (
-        Account.CaptchaPostpaid.ON if switches_on else Account.CaptchaPostpaid.FAILED
+    set_postpaid(
+        account,
+        Account.CaptchaPostpaid.ON if switches_on else Account.CaptchaPostpaid.FAILED,
+        note="Count pack bought" + ("" if switches_on else " with no balance left"),
+        by=by,
+        at=at,
     )
+
+
+def set_postpaid(account: Account, value: str, *, note: str, by=None, at=None) -> bool:
+    """The one writer of CAPTCHA postpaid (audited); the caller holds the account lock."""
+    if account.captcha_postpaid == value:
+        return False
+    old, account.captcha_postpaid = account.captcha_postpaid, value
     account.save(update_fields=["captcha_postpaid"])
+    audit.record(
+        action=audit.Action.CAPTCHA_POSTPAID_CHANGED,
+        subject=account,
+        account=account,
+        by=by,
+        old=old,
+        new=value,
+        reason=note,
+        at=at,
+    )
+    return True
 
 
 def request_postpaid(*, acting: Acting) -> Account:
@@ -160,8 +182,12 @@ def request_postpaid(*, acting: Acting) -> Account:
             raise BillingError(
                 _("Postpaid can be requested once the account has bought a count pack.")
             )
-        account.captcha_postpaid = Account.CaptchaPostpaid.REQUESTED
-        account.save(update_fields=["captcha_postpaid"])
+        set_postpaid(
+            account,
+            Account.CaptchaPostpaid.REQUESTED,
+            note="Asked for in the console",
+            by=acting.user,
+        )
     return account
 
 

@@ -16,11 +16,10 @@ from billing.errors import BillingError
 from billing.models import PushApp, PushSubscription
 from billing.selectors import Acting
 
-from . import push
+from . import app_lifecycle, push
 from .arrears import enforce_arrears
 from .captcha_lifecycle import run_captcha_pack_rules
 from .notices import notify
-from .resources import delete_resource_data
 from .settlement import settle_captcha_overage, settle_push_adjustments, settle_push_postpaid
 from .trial import run_capacity_rules, run_trial_rules
 
@@ -145,14 +144,8 @@ def _stop(subscription: PushSubscription, now: dt.datetime, expiry_day: dt.date)
             .select_related("account")
             .get(pk=subscription.app_id)
         )
-        if app.state != PushApp.State.ACTIVE:
+        if not app_lifecycle.stop(app, reason=PushApp.StopReason.EXPIRED, at=now):
             return 0
-        app.state, app.stop_reason, app.stopped_at = (
-            PushApp.State.STOPPED,
-            PushApp.StopReason.EXPIRED,
-            now,
-        )
-        app.save(update_fields=["state", "stop_reason", "stopped_at"])
         notify(
             kind="push_stopped",
             account=app.account,
@@ -176,13 +169,10 @@ def _destroy(subscription: PushSubscription, now: dt.datetime) -> int:
             .get(pk=subscription.app_id)
         )
         locked = PushSubscription.objects.select_for_update().get(pk=subscription.pk)
-        if locked.state != PushSubscription.State.ACTIVE:
+        note = "Prepaid expired and not renewed"
+        if not app_lifecycle.end_subscription(locked, at=now, note=note):
             return 0
-        locked.state, locked.ended_at = PushSubscription.State.ENDED, now
-        locked.save(update_fields=["state", "ended_at"])
-        app.state, app.destroyed_at = PushApp.State.DESTROYED, now
-        app.save(update_fields=["state", "destroyed_at"])
-        delete_resource_data(app)
+        app_lifecycle.destroy(app, at=now, note=note)
         notify(
             kind="push_destroyed",
             account=app.account,

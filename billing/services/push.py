@@ -15,6 +15,7 @@ from billing.models import Account, Order, Product, PushApp, PushSubscription
 from billing.selectors import Acting
 from billing.text import NAME_LENGTH, clean_text
 
+from . import app_lifecycle
 from .checkout import (
     Purchase,
     buyer_refusal,
@@ -99,8 +100,14 @@ def buy_prepaid(
     voucher_code: str = "",
     expected_total: Decimal | None = None,
     now: dt.datetime | None = None,
+    switch_from_postpaid: str = "",
 ) -> Purchase:
-    """Buy a DAU-peak capacity for a duration; the period starts now."""
+    """Buy a DAU-peak capacity for a duration; the period starts now.
+
+    A postpaid app switches only through support (billing/services/staff.py), which passes its
+    reason as switch_from_postpaid: the days before today stay postpaid and are settled as usual,
+    today is prepaid.
+    """
     quote = pricing.push_prepaid_quote(
         region=app.access_point, capacity_wan=capacity_wan, months=months
     )
@@ -116,10 +123,19 @@ def buy_prepaid(
             raise BillingError(
                 _("This app already has prepaid service; renew or upgrade it instead.")
             )
+        note = switch_from_postpaid
         if locked.billing_mode == PushApp.BillingMode.POSTPAID:
-            raise BillingError(
-                _("Postpaid apps cannot switch to prepaid in the console; contact support.")
-            )
+            if not switch_from_postpaid:
+                raise BillingError(
+                    _("Postpaid apps cannot switch to prepaid in the console; contact support.")
+                )
+            if locked.state != PushApp.State.ACTIVE:
+                raise BillingError(
+                    _("A stopped postpaid app cannot be switched; its arrears come first.")
+                )
+            locked.postpaid_until = billing_day(now) - dt.timedelta(days=1)
+        elif switch_from_postpaid:
+            raise BillingError(_("Only a postpaid app can be switched to prepaid."))
         period_end = add_months_to_instant(now, months)
         order = pay_order(
             account=account,
@@ -150,18 +166,15 @@ def buy_prepaid(
             expires_at=period_end,
             original_order=order,
         )
-        locked.billing_mode = PushApp.BillingMode.PREPAID
-        _resume(locked)
+        note = f"{note} (order {order.number})" if note else f"Prepaid order {order.number}"
+        app_lifecycle.change_billing_mode(
+            locked, PushApp.BillingMode.PREPAID, at=now, by=user, note=note
+        )
+        locked.save(update_fields=["billing_mode", "postpaid_until"])
+        app_lifecycle.resume(locked, at=now, by=user, note=note)
         return order
 
     return purchase(acting=acting, idempotency_key=idempotency_key, now=now, buy=buy)
-
-
-def _resume(app: PushApp) -> None:
-    app.state = PushApp.State.ACTIVE
-    app.stop_reason = PushApp.StopReason.NONE
-    app.stopped_at = None
-    app.save()
 
 
 def days_after_expiry(subscription: PushSubscription, *, now: dt.datetime) -> int:
@@ -235,8 +248,7 @@ def renew(
         sub.expires_at = period_end
         sub.months = months
         sub.save(update_fields=["expires_at", "months"])
-        if locked_app.state == PushApp.State.STOPPED:
-            _resume(locked_app)
+        app_lifecycle.resume(locked_app, at=now, by=user, note=f"Renewal order {order.number}")
         return order
 
     return purchase(acting=acting, idempotency_key=idempotency_key, now=now, buy=buy)
@@ -406,14 +418,24 @@ def enable_postpaid(
             refusal = postpaid_app_refusal(app=app, subscription=active_subscription(app))
             if refusal:
                 raise BillingError(f"{app.name}: {refusal}")
+        note = "Postpaid enabled in the console"
         for app in apps:
-            app.billing_mode = PushApp.BillingMode.POSTPAID
+            app_lifecycle.change_billing_mode(
+                app, PushApp.BillingMode.POSTPAID, at=now, by=acting.user, note=note
+            )
             app.postpaid_first_enabled_at = app.postpaid_first_enabled_at or now
+            app.postpaid_since, app.postpaid_until = now, None
+            app.save(
+                update_fields=[
+                    "billing_mode",
+                    "postpaid_first_enabled_at",
+                    "postpaid_since",
+                    "postpaid_until",
+                ]
+            )
             if app.stop_reason in (
                 PushApp.StopReason.TRIAL_OVER_LIMIT,
                 PushApp.StopReason.REFUNDED,
             ):
-                _resume(app)
-            else:
-                app.save()
+                app_lifecycle.resume(app, at=now, by=acting.user, note=note)
     return apps

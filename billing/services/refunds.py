@@ -29,6 +29,7 @@ from billing.models import (
 from billing.selectors import Acting
 from billing.text import REASON_LENGTH, clean_text
 
+from . import app_lifecycle
 from .ledger import lock_account, post_entry
 from .notices import notify
 from .numbers import next_order_number
@@ -520,7 +521,7 @@ def approve(
         for refunded in quote.orders:
             refunded.mark_refunded()
             refunded.save(update_fields=["status", "refunded_at"])
-        _end_service(order, quote, now)
+        _end_service(order, quote, now, by=by)
         if locked.kind == RefundTicket.Kind.FIVE_DAY:
             account.five_day_refund_used_at = now
             account.save(update_fields=["five_day_refund_used_at"])
@@ -542,7 +543,7 @@ def approve(
     return locked
 
 
-def _end_service(order: Order, eligibility: Eligibility, now: dt.datetime) -> None:
+def _end_service(order: Order, eligibility: Eligibility, now: dt.datetime, *, by) -> None:
     """The pack goes, or the prepaid service stops (SPEC.md §3: trial if DAU allows)."""
     if order.sku_id and order.sku.kind in (PackSku.Kind.COUNT, PackSku.Kind.TOPUP):
         order.pack.refunded_at = now
@@ -557,15 +558,15 @@ def _end_service(order: Order, eligibility: Eligibility, now: dt.datetime) -> No
         subscription.expires_at = order.period_start
         subscription.save(update_fields=["expires_at"])
         return
-    subscription.state = PushSubscription.State.ENDED
-    subscription.ended_at = now
-    subscription.save(update_fields=["state", "ended_at"])
+    note = f"Refund of order {order.number}"
+    app_lifecycle.end_subscription(subscription, at=now, by=by, note=note)
     latest = app.dau.order_by("-day").first()
-    app.billing_mode = PushApp.BillingMode.TRIAL
+    app_lifecycle.change_billing_mode(app, PushApp.BillingMode.TRIAL, at=now, by=by, note=note)
     app.throttled = False
+    app.save(update_fields=["billing_mode", "throttled"])
     if latest is None or latest.dau <= policy.PUSH_TRIAL_DAU_LIMIT:
-        app.state, app.stop_reason, app.stopped_at = PushApp.State.ACTIVE, "", None
+        app_lifecycle.resume(app, at=now, by=by, note=note)
     else:
-        app.state, app.stop_reason = PushApp.State.STOPPED, PushApp.StopReason.REFUNDED
-        app.stopped_at = now
-    app.save()
+        # Stopped for another reason (expiry) it is now stopped as a refunded trial.
+        app_lifecycle.resume(app, at=now, by=by, note=note)
+        app_lifecycle.stop(app, reason=PushApp.StopReason.REFUNDED, at=now, by=by, note=note)

@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from psycopg.types.json import Jsonb
 
@@ -37,17 +37,19 @@ def push_settlement_through(now: dt.datetime) -> dt.date:
 
 
 def unsettled_push_days(*, through_day: dt.date):
-    """DAU reports of postpaid apps, from first enablement on, that have no bill line yet."""
+    """DAU reports of postpaid days (the current or last postpaid period) with no bill line yet."""
     settled = PostpaidBillLine.objects.filter(
         app=OuterRef("app"), day=OuterRef("day"), adjusts__isnull=True
     )
     return (
         PushDauDaily.objects.filter(
+            # A trial or prepaid day before postpaid was enabled is not billed; nor is one after
+            # support switched the app to prepaid (its last postpaid day is postpaid_until).
+            Q(app__billing_mode=PushApp.BillingMode.POSTPAID)
+            | Q(app__postpaid_until__isnull=False, day__lte=F("app__postpaid_until")),
             day__lte=through_day,
-            app__billing_mode=PushApp.BillingMode.POSTPAID,
-            app__postpaid_first_enabled_at__isnull=False,
-            # A trial day before postpaid was enabled is not billed.
-            day__gte=TruncDate("app__postpaid_first_enabled_at", tzinfo=BILLING_TZ),
+            app__postpaid_since__isnull=False,
+            day__gte=TruncDate("app__postpaid_since", tzinfo=BILLING_TZ),
         )
         .exclude(Exists(settled))
         # Nothing is billed for the days after an app was destroyed or reclaimed.
@@ -87,7 +89,7 @@ def settle_push_postpaid(*, now: dt.datetime) -> int:
         if not chunk:
             return settled
         counts = _charged_day_counts({row[1] for row in chunk})
-        stops = _arrears_stops({row[1] for row in chunk})
+        stops = _stops({row[1] for row in chunk})
         by_account: dict[int, list] = {}
         for row in chunk:
             by_account.setdefault(row[0], []).append(row)
@@ -107,7 +109,7 @@ def _charged_day_counts(app_ids) -> dict[int, int]:
     )
 
 
-def _arrears_stops(app_ids) -> dict[int, list[tuple]]:
+def _stops(app_ids) -> dict[int, list[tuple]]:
     """(started_at, ended_at or None) of each app's stops; few apps have any."""
     stops: dict[int, list[tuple]] = {}
     for app_id, started_at, ended_at in PushAppStop.objects.filter(app_id__in=app_ids).values_list(
@@ -288,7 +290,7 @@ def _adjust_push_line(*, line_id: int, now: dt.datetime) -> int:
         account = lock_account(line.account_id)
         app = line.app
         dau = PushDauDaily.objects.get(app=app, day=line.day).dau
-        if stopped_all_day(_arrears_stops([app.pk]).get(app.pk, ()), line.day):
+        if stopped_all_day(_stops([app.pk]).get(app.pk, ()), line.day):
             return 0  # a later report does not make a wholly stopped day billable
         billed = line.amount + sum(a.amount for a in line.adjustments.all())
         number = line.charged_day_number

@@ -10,9 +10,8 @@ from billing import policy
 from billing.days import billing_day, day_start
 from billing.models import PushApp, PushDauDaily, PushSubscription
 
-from . import entitlement
+from . import app_lifecycle, entitlement
 from .notices import notify
-from .resources import delete_resource_data
 
 WAN = 10_000
 
@@ -32,12 +31,12 @@ def run_trial_rules(*, now: dt.datetime) -> dict:
             if app.state != PushApp.State.ACTIVE or latest is None:
                 continue
             if latest.dau > policy.PUSH_TRIAL_DAU_LIMIT:
-                app.state, app.stop_reason, app.stopped_at = (
-                    PushApp.State.STOPPED,
-                    PushApp.StopReason.TRIAL_OVER_LIMIT,
-                    now,
+                app_lifecycle.stop(
+                    app,
+                    reason=PushApp.StopReason.TRIAL_OVER_LIMIT,
+                    at=now,
+                    note=f"DAU {latest.dau:,} on {latest.day} > {policy.PUSH_TRIAL_DAU_LIMIT:,}",
                 )
-                app.save(update_fields=["state", "stop_reason", "stopped_at"])
                 counts["trial_stopped"] += 1
                 notify(
                     kind="push_trial_stopped",
@@ -67,14 +66,15 @@ def run_trial_rules(*, now: dt.datetime) -> dict:
                 and latest.dau <= policy.PUSH_TRIAL_DAU_LIMIT
             )
             if back_under_limit and days_stopped <= policy.PUSH_TRIAL_RECLAIM_AFTER_DAYS:
-                app.state, app.stop_reason, app.stopped_at = PushApp.State.ACTIVE, "", None
-                app.save(update_fields=["state", "stop_reason", "stopped_at"])
+                app_lifecycle.resume(
+                    app,
+                    at=now,
+                    note=f"DAU {latest.dau:,} on {latest.day} ≤ {policy.PUSH_TRIAL_DAU_LIMIT:,}",
+                )
                 counts["trial_resumed"] += 1
                 continue
             if days_stopped > policy.PUSH_TRIAL_RECLAIM_AFTER_DAYS:
-                app.state, app.destroyed_at = PushApp.State.DESTROYED, now
-                app.save(update_fields=["state", "destroyed_at"])
-                delete_resource_data(app)
+                app_lifecycle.destroy(app, at=now, note="Trial reclaimed after its stop")
                 counts["trial_reclaimed"] += 1
                 notify(
                     kind="push_trial_reclaimed",

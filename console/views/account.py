@@ -30,6 +30,7 @@ def account_page(request):
                 document=form.cleaned_data["document"],
                 name=form.cleaned_data["name"],
                 number=form.cleaned_data["number"],
+                by=request.user,
             )
         except BillingError as error:
             form.add_error(None, str(error))

@@ -13,11 +13,17 @@ from django.utils import timezone
 
 from billing import roles
 from billing.api.signing import sign
-from billing.models import CaptchaPack, PackSku, PushApp
+from billing.models import CaptchaPack, PackSku
 from billing.selectors import Acting
-from billing.services import api_keys, captcha
+from billing.services import api_keys, captcha, staff
 from console.wsgi import application
-from tests.factories import AccountFactory, CaptchaAppFactory, PushAppFactory, fund
+from tests.factories import (
+    AccountFactory,
+    CaptchaAppFactory,
+    PushAppFactory,
+    SupportFactory,
+    fund,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -91,8 +97,7 @@ def test_a_state_change_is_seen_at_once(account):
     path = f"/api/v1/push/apps/{push_app.access_id}/service"
     assert get(key, path)[2]["push_allowed"] is True
     get(key, path)  # now cached
-    push_app.state, push_app.stop_reason = PushApp.State.STOPPED, PushApp.StopReason.ARREARS
-    push_app.save()
+    staff.stop_app(app=push_app, by=SupportFactory(), reason="Abuse report #1")
     assert get(key, path)[2]["push_allowed"] is False
 
 

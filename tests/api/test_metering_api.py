@@ -19,10 +19,17 @@ from billing.models import (
     VerificationEvent,
 )
 from billing.selectors import Acting
-from billing.services import api_keys, captcha
+from billing.services import api_keys, captcha, staff
 from billing.services.lifecycle import run_due_jobs
 from notifications.models import Notice
-from tests.factories import AccountFactory, CaptchaAppFactory, PushAppFactory, fund, sku
+from tests.factories import (
+    AccountFactory,
+    CaptchaAppFactory,
+    PushAppFactory,
+    SupportFactory,
+    fund,
+    sku,
+)
 from tests.helpers import Signed
 
 pytestmark = pytest.mark.django_db
@@ -183,8 +190,7 @@ def test_push_service_answers_for_stopped_and_destroyed_apps(client):
     api = Signed(client, account)
     path = f"/api/v1/push/apps/{app.access_id}/service"
     assert api.call("GET", path).json()["push_allowed"] is True
-    app.state, app.stop_reason = PushApp.State.STOPPED, PushApp.StopReason.EXPIRED
-    app.save()
+    staff.stop_app(app=app, by=SupportFactory(), reason="Abuse report #2")
     answer = api.call("GET", path).json()
     assert (answer["push_allowed"], answer["registration_allowed"]) == (False, True)
 
@@ -195,6 +201,7 @@ def test_dau_reports_keep_the_highest_and_a_late_raise_becomes_an_adjustment(cli
         account=account,
         billing_mode=PushApp.BillingMode.POSTPAID,
         postpaid_first_enabled_at=dt.datetime(2026, 1, 1, tzinfo=BILLING_TZ),
+        postpaid_since=dt.datetime(2026, 1, 1, tzinfo=BILLING_TZ),
     )
     api = Signed(client, account)
     day = billing_day(timezone.now()) - dt.timedelta(days=2)

@@ -142,6 +142,7 @@ class Command(BaseCommand):
             PushDauDaily.objects.get_or_create(app=shop, day=day, defaults={"dau": 60_000 + dau})
         # Postpaid since before that week, so the first billing run has a week of bills to show.
         PushApp.objects.filter(pk=news.pk).update(
-            postpaid_first_enabled_at=now - dt.timedelta(days=8)
+            postpaid_first_enabled_at=now - dt.timedelta(days=8),
+            postpaid_since=now - dt.timedelta(days=8),
         )
         run_due_jobs(now=now)
