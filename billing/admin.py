@@ -1,17 +1,21 @@
 """Support staff's back office. Money is read-only here except through services with a reason."""
 
 import uuid
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from billing import admin_staff, admin_timeline, audit_export
 from billing.errors import BillingError
 from billing.models import (
     Account,
+    AuditEvent,
     BillingRun,
     CaptchaApp,
     CaptchaPack,
@@ -31,7 +35,7 @@ from billing.models import (
     Voucher,
 )
 from billing.services import accounts as account_services
-from billing.services import entitlement, ledger, recharges
+from billing.services import audit, ledger, recharges, staff
 
 
 def yuan(amount) -> str:
@@ -138,6 +142,9 @@ class AccountAdmin(admin.ModelAdmin):
         "arrears_since",
         "balance_alert_sent",
         "created_at",
+        # Changed only through the audited Privileges page.
+        "captcha_postpaid",
+        "big_customer",
     ]
     fieldsets = [
         (None, {"fields": ["name", "owner", "kind", "language", "created_at"]}),
@@ -170,7 +177,7 @@ class AccountAdmin(admin.ModelAdmin):
         (_("Privileges"), {"fields": ["captcha_postpaid", "big_customer"]}),
     ]
     inlines = [MembershipInline]
-    actions = ["approve_verifications", "enable_captcha_postpaid"]
+    actions = ["approve_verifications"]
     change_form_template = "admin/billing/account/change_form.html"
 
     cash = money_column("cash_balance", _("cash"))
@@ -196,6 +203,16 @@ class AccountAdmin(admin.ModelAdmin):
                 "<int:pk>/adjust-balance/",
                 self.admin_site.admin_view(self.adjust_balance_view),
                 name="billing_account_adjust_balance",
+            ),
+            path(
+                "<int:pk>/privileges/",
+                self.admin_site.admin_view(partial(admin_staff.privileges_view, self)),
+                name="billing_account_privileges",
+            ),
+            path(
+                "<int:pk>/timeline/",
+                self.admin_site.admin_view(partial(admin_timeline.timeline_view, self)),
+                name="billing_account_timeline",
             ),
             path(
                 "<int:pk>/verification/approve/",
@@ -300,20 +317,6 @@ class AccountAdmin(admin.ModelAdmin):
     def has_review_verification_permission(self, request):
         return request.user.has_perm("billing.review_verification")
 
-    @admin.action(description=_("Enable CAPTCHA postpaid"), permissions=["change"])
-    def enable_captcha_postpaid(self, request, queryset):
-        accounts = list(
-            queryset.exclude(captcha_postpaid=Account.CaptchaPostpaid.ON).values_list(
-                "pk", flat=True
-            )
-        )
-        count = Account.objects.filter(pk__in=accounts).update(
-            captcha_postpaid=Account.CaptchaPostpaid.ON
-        )
-        for account_id in accounts:  # update() sends no post_save: drop cached entitlements
-            entitlement.invalidate(account_id)
-        self.message_user(request, _("Postpaid enabled for %d accounts.") % count)
-
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
@@ -348,6 +351,40 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
         )
 
 
+class StaffReasonForm(forms.ModelForm):
+    """A model form that also asks why (kept in the audit trail, SPEC §1)."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_("Kept in the audit trail with your name; the customer does not see it."),
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    )
+
+    def clean_reason(self):
+        try:
+            return audit.require_reason(self.cleaned_data["reason"])
+        except BillingError as error:
+            raise forms.ValidationError(str(error)) from error
+
+
+class VoucherForm(StaffReasonForm):
+    class Meta:
+        model = Voucher
+        fields = ["account", "code", "amount", "min_spend", "product", "expires_at"]
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount is None or amount <= 0:
+            raise forms.ValidationError(_("A voucher's amount must be positive."))
+        return amount
+
+
+class ProductForm(StaffReasonForm):
+    class Meta:
+        model = Product
+        fields = ["sale_status"]
+
+
 @admin.register(Voucher)
 class VoucherAdmin(admin.ModelAdmin):
     list_display = ["code", "account", "value", "minimum", "product", "expires_at", "used_at"]
@@ -361,8 +398,19 @@ class VoucherAdmin(admin.ModelAdmin):
         return (
             ["used_at"]
             if obj is None
-            else ["account", "code", "amount", "min_spend", "product", "used_at"]
+            else ["account", "code", "amount", "min_spend", "product", "expires_at", "used_at"]
         )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = VoucherForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a granted voucher is what the customer was given
+
+    def save_model(self, request, obj, form, change):
+        staff.grant_voucher(voucher=obj, by=request.user, reason=form.cleaned_data["reason"])
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -370,8 +418,24 @@ class VoucherAdmin(admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    """Sale status (SPEC §1 closed products) is a superuser's decision: the Support group can
+    see it but has no change permission; every change carries a reason and is audited."""
+
     list_display = ["name", "code", "sale_status"]
     list_filter = ["sale_status"]
+    form = ProductForm
+    readonly_fields = ["name", "code"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        staff.set_sale_status(
+            product=Product.objects.get(pk=obj.pk),
+            status=form.cleaned_data["sale_status"],
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -452,12 +516,48 @@ class PushAppAdmin(admin.ModelAdmin):
         "created_at",
     ]
     fields = ["name", "charity", *readonly_fields]
+    change_form_template = "admin/billing/pushapp/change_form.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["charity", *self.readonly_fields]  # the Charity page audits it
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_urls(self):
+        views = {
+            "stop": admin_staff.stop_view,
+            "resume": admin_staff.resume_view,
+            "charity": admin_staff.charity_view,
+            "renew": admin_staff.renew_view,
+            "switch-to-prepaid": admin_staff.switch_view,
+        }
+        return [
+            *(
+                path(
+                    f"<int:pk>/{name}/",
+                    self.admin_site.admin_view(partial(view, self)),
+                    name=f"billing_pushapp_{name.replace('-', '_')}",
+                )
+                for name, view in views.items()
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        app = self.get_object(request, object_id)
+        extra = {
+            "active_subscription": app
+            and PushSubscription.objects.filter(
+                app=app, state=PushSubscription.State.ACTIVE
+            ).first(),
+            "can_manage_service": request.user.has_perm(staff.MANAGE_SERVICE),
+            "can_change_privileges": request.user.has_perm(staff.CHANGE_PRIVILEGES),
+        }
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
 
 @admin.register(CaptchaPack)
@@ -643,6 +743,56 @@ class BillingRunAdmin(ReadOnlyAdmin):
         "report",
         "error",
     ]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """Every change of state or privilege (SPEC §1): searchable, filterable, exportable."""
+
+    list_display = [
+        "occurred_at",
+        "action",
+        "subject_label",
+        "change",
+        "reason",
+        "actor_label",
+        "account",
+    ]
+    list_filter = ["action", "subject_type", ("actor", admin.EmptyFieldListFilter)]
+    search_fields = [
+        "subject_label",
+        "reason",
+        "actor_label",
+        "account__name",
+        "account__owner__email",
+    ]
+    list_select_related = ["account"]
+    date_hierarchy = "occurred_at"
+    actions = ["export_csv"]
+    fields = readonly_fields = [
+        "occurred_at",
+        "recorded_at",
+        "action",
+        "account",
+        "subject_type",
+        "subject_id",
+        "subject_label",
+        "old_value",
+        "new_value",
+        "reason",
+        "actor_label",
+    ]
+
+    @admin.display(description=_("old → new"))
+    def change(self, obj):
+        return obj.change
+
+    @admin.action(description=_("Export selected events as CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        dataset = audit_export.events_dataset(queryset)
+        response = HttpResponse(dataset.export("csv"), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="audit-events.csv"'
+        return response
 
 
 admin.site.site_header = _("Cloud Console · Support")
