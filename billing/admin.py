@@ -706,7 +706,9 @@ class RechargeAdmin(ReadOnlyAdmin):
             if row.provider != "transfer" or row.status != Recharge.Status.PENDING:
                 skipped += 1
                 continue
-            recharges.complete_recharge(provider_reference=row.provider_reference)
+            recharges.complete_recharge(
+                provider_reference=row.provider_reference, confirmed_by=request.user
+            )
             confirmed += 1
         self.message_user(
             request,

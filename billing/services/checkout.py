@@ -175,6 +175,7 @@ def pay_order(
             gift=-split.gift,
             order=order,
             memo=memo,
+            created_by=user,
         )
     # Sent when the purchase commits, with the receipt link (SPEC §6 account and orders).
     notify(kind="order_paid", account=account, subject=order, day=billing_day(now))

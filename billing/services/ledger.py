@@ -136,7 +136,7 @@ def ledger_sums(*, account_id: int) -> tuple[Decimal, Decimal]:
 
 
 def recharge(
-    *, account: Account, amount: Decimal, provider_reference: str, memo: str = ""
+    *, account: Account, amount: Decimal, provider_reference: str, memo: str = "", created_by=None
 ) -> LedgerEntry:
     """Credit cash confirmed by the payment provider; a replayed confirmation posts once."""
     if amount <= 0:
@@ -153,6 +153,7 @@ def recharge(
             cash=amount,
             memo=memo or "Recharge",
             idempotency_key=key,
+            created_by=created_by,
         )
 
 

@@ -46,8 +46,13 @@ def start_recharge(*, acting: Acting, user, amount: Decimal) -> tuple[Recharge, 
     return recharge_row, start
 
 
-def complete_recharge(*, provider_reference: str, succeeded: bool = True) -> Recharge:
-    """The provider confirmed (or declined) a payment. Safe to call repeatedly."""
+def complete_recharge(
+    *, provider_reference: str, succeeded: bool = True, confirmed_by=None
+) -> Recharge:
+    """The provider confirmed (or declined) a payment. Safe to call repeatedly.
+
+    The ledger entry records who caused it: the staff member who confirmed a bank transfer, or
+    the customer who started an online payment."""
     with transaction.atomic():
         row = (
             Recharge.objects.select_for_update()
@@ -65,6 +70,7 @@ def complete_recharge(*, provider_reference: str, succeeded: bool = True) -> Rec
                 amount=row.amount,
                 provider_reference=provider_reference,
                 memo=f"Recharge via {row.provider}",
+                created_by=confirmed_by or row.created_by,
             )
         row.status = Recharge.Status.SUCCEEDED if succeeded else Recharge.Status.FAILED
         row.completed_at = timezone.now()

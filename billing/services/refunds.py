@@ -517,6 +517,7 @@ def approve(
                 gift=gift,
                 order=refund_order,
                 memo=f"Refund of {order.number}",
+                created_by=by,
             )
         for refunded in quote.orders:
             refunded.mark_refunded()

@@ -82,7 +82,7 @@ def test_bank_transfer_shows_instructions_and_credits_only_when_support_confirms
         )
     account.refresh_from_db()
     assert account.cash_balance == Decimal("800.00")
-    assert LedgerEntry.objects.filter(account=account, kind="recharge").count() == 1
+    assert LedgerEntry.objects.get(account=account, kind="recharge").created_by == support
 
 
 @pytest.mark.django_db

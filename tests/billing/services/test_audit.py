@@ -4,9 +4,9 @@ every state-changing service, with "system" for billing runs."""
 import pytest
 from django.db import DatabaseError, transaction
 
-from billing.models import Account, AuditEvent, PackSku, PushApp
+from billing.models import Account, AuditEvent, LedgerEntry, PackSku, PushApp
 from billing.selectors import Acting
-from billing.services import accounts, app_lifecycle, audit, captcha, ledger, staff
+from billing.services import accounts, app_lifecycle, audit, captcha, ledger, refunds, staff
 from billing.services.lifecycle import run_due_jobs
 from tests.factories import AccountFactory, PushAppFactory, SupportFactory, UserFactory, fund
 from tests.helpers import at, postpaid_app, prepaid_order, report
@@ -157,3 +157,23 @@ def test_captcha_postpaid_switching_on_with_a_count_pack_is_audited():
     )
     (event,) = AuditEvent.objects.filter(action="captcha_postpaid_changed")
     assert (event.old_value, event.new_value, event.actor) == ("off", "on", account.owner)
+
+
+def test_ledger_entries_record_who_caused_them():
+    account = fund(AccountFactory(), cash="1600")
+    order = prepaid_order(account)
+    payment = LedgerEntry.objects.get(order=order, kind="payment")
+    assert payment.created_by == account.owner
+    app = PushApp.objects.get(pk=order.app_id)
+    reviewer = SupportFactory()
+    ticket = refunds.request_refund(
+        acting=Acting(account=account, role="owner", user=account.owner),
+        user=account.owner,
+        order=order,
+        reason="Bought the wrong region",
+    )
+    refunds.approve(ticket=ticket, by=reviewer)
+    refund = LedgerEntry.objects.get(account=account, kind="refund")
+    assert refund.created_by == reviewer
+    app.refresh_from_db()
+    assert AuditEvent.objects.filter(action="subscription_ended", actor=reviewer).exists()
