@@ -9,9 +9,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing import admin_staff, admin_timeline, audit_export
+from billing import admin_staff, admin_timeline, audit_export, stages
 from billing.errors import BillingError
 from billing.models import (
     Account,
@@ -34,6 +35,7 @@ from billing.models import (
     Recharge,
     Voucher,
 )
+from billing.selectors import app_countdown
 from billing.services import accounts as account_services
 from billing.services import audit, ledger, recharges, staff
 
@@ -515,11 +517,23 @@ class PushAppAdmin(admin.ModelAdmin):
         "postpaid_first_enabled_at",
         "created_at",
     ]
-    fields = ["name", "charity", *readonly_fields]
+    fields = ["name", "next_step", "charity", *readonly_fields]
     change_form_template = "admin/billing/pushapp/change_form.html"
 
     def get_readonly_fields(self, request, obj=None):
-        return ["charity", *self.readonly_fields]  # the Charity page audits it
+        return ["next_step", "charity", *self.readonly_fields]  # the Charity page audits it
+
+    @admin.display(description=_("what happens next"))
+    def next_step(self, obj):
+        subscription = PushSubscription.objects.filter(
+            app=obj, state=PushSubscription.State.ACTIVE
+        ).first()
+        text = stages.describe(app_countdown(obj, subscription=subscription, now=timezone.now()))
+        if obj.state == PushApp.State.DESTROYED:
+            return _("Data destroyed %(at)s.") % {
+                "at": timezone.localtime(obj.destroyed_at).strftime("%Y-%m-%d %H:%M")
+            }
+        return text or "-"
 
     def has_add_permission(self, request):
         return False

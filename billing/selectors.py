@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from billing import roles
+from billing import roles, stages
 from billing.models import Account, Membership
 
 
@@ -35,3 +35,19 @@ def acting_for_user(user) -> Acting | None:
     if membership:
         return Acting(account=membership.account, role=membership.role, user=user)
     return None
+
+
+def app_countdown(app, *, subscription, now) -> "stages.Countdown | None":
+    """The lifecycle countdown of one app (billing/stages.py), from what the page has loaded."""
+    account = app.account
+    return stages.app_countdown(
+        state=app.state,
+        stop_reason=app.stop_reason,
+        stopped_at=app.stopped_at,
+        billing_mode=app.billing_mode,
+        charity=app.charity,
+        expires_at=subscription.expires_at if subscription else None,
+        arrears_since=account.arrears_since if account.cash_balance < 0 else None,
+        big_customer=account.big_customer,
+        now=now,
+    )

@@ -82,6 +82,8 @@ class PushApp(FSMModelMixin, models.Model):
     throttled = models.BooleanField(default=False)
     stopped_at = models.DateTimeField(null=True, blank=True)
     destroyed_at = models.DateTimeField(null=True, blank=True)
+    # A destroyed app the customer removed from their list; its orders and bills stay.
+    hidden_at = models.DateTimeField(null=True, blank=True)
     # First enablement of postpaid; loyalty day numbers count from here and never reset.
     postpaid_first_enabled_at = models.DateTimeField(null=True, blank=True)
     # The current (or last) postpaid period: days from postpaid_since on are billed postpaid while
@@ -101,6 +103,10 @@ class PushApp(FSMModelMixin, models.Model):
             models.CheckConstraint(
                 condition=~Q(state="destroyed") | Q(destroyed_at__isnull=False),
                 name="push_app_destroyed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(hidden_at__isnull=True) | Q(state="destroyed"),
+                name="push_app_only_destroyed_apps_hidden",
             ),
         ]
 

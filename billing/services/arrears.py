@@ -6,7 +6,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from billing import policy
+from billing import policy, stages
 from billing.days import billing_day
 from billing.models import Account, PushApp
 
@@ -26,7 +26,7 @@ def enter_arrears(*, account: Account, now: dt.datetime) -> None:
         day=billing_day(now),
         context={
             "amount_due": account.debt,
-            "stops_at": account.arrears_since + policy.ARREARS_GRACE,
+            "stops_at": stages.arrears_stops_at(account.arrears_since),
         },
     )
 
@@ -38,7 +38,7 @@ def _tell_captcha_stop(account: Account, *, now: dt.datetime) -> None:
         return
     if entitlement.captcha_service_active(account, now=now):
         return  # live packs still answer
-    stopped_at = account.arrears_since + policy.ARREARS_GRACE
+    stopped_at = stages.arrears_stops_at(account.arrears_since)
     notify(
         kind="captcha_service_stopped",
         account=account,
@@ -81,7 +81,7 @@ def enforce_arrears(*, now: dt.datetime) -> tuple[int, int]:
                     context={
                         "amount_due": account.debt,
                         "stopped_at": now,
-                        "reclaims_at": now + policy.ARREARS_RECLAIM_AFTER_STOP,
+                        "reclaims_at": stages.arrears_reclaims_at(now),
                     },
                 )
     due = PushApp.objects.filter(

@@ -21,7 +21,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from billing import hot_store, policy
+from billing import hot_store, stages
 from billing.models import Account, CaptchaApp, CaptchaPack, PushApp, PushSubscription
 
 TTL = 300
@@ -86,7 +86,7 @@ def captcha_is_stopped_for_arrears(account: Account, *, now) -> bool:
     return (
         not account.big_customer
         and account.arrears_since is not None
-        and account.arrears_since <= now - policy.ARREARS_GRACE
+        and stages.arrears_stops_at(account.arrears_since) <= now
         and account.cash_balance < 0
     )
 
@@ -119,7 +119,7 @@ def captcha_entitlement(*, app: CaptchaApp) -> dict:
         # Time alone changes the answer when a live pack expires or the arrears grace ends.
         changes = [live["first_expiry"]]
         if postpaid and account.arrears_since is not None and not account.big_customer:
-            changes.append(account.arrears_since + policy.ARREARS_GRACE)
+            changes.append(stages.arrears_stops_at(account.arrears_since))
         changes_at = min((moment for moment in changes if moment is not None), default=None)
         active = remaining > 0 or postpaid
         answer = {

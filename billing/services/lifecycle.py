@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from billing import policy, roles
-from billing.days import billing_day, day_start
+from billing import policy, roles, stages
+from billing.days import billing_day
 from billing.errors import BillingError
 from billing.models import PushApp, PushSubscription
 from billing.selectors import Acting
@@ -88,15 +88,12 @@ def run_prepaid_lifecycle(*, now: dt.datetime, report: RunReport) -> None:
             )
             report.reminders += 1
             continue
-        if day_number < 0 or subscription.expires_at > now:
+        stage = stages.prepaid_stage(subscription.expires_at, now)
+        if stage == "active":
             continue
         # Tried on every run until the day-8 stop, not only on the expiry day: a late run, or a
         # recharge after a failed attempt, still renews (from the old expiry, without a gap).
-        if (
-            day_number < policy.PUSH_STOP_DAY_AFTER_EXPIRY
-            and subscription.auto_renew
-            and _auto_renew(subscription, now)
-        ):
+        if stage == "grace" and subscription.auto_renew and _auto_renew(subscription, now):
             report.renewed += 1
             continue
         if day_number in policy.PUSH_EXPIRY_NOTICE_DAYS_AFTER:
@@ -107,15 +104,13 @@ def run_prepaid_lifecycle(*, now: dt.datetime, report: RunReport) -> None:
                 day=today,
                 context={
                     "expires_at": subscription.expires_at,
-                    "stops_at": day_start(
-                        expiry_day + dt.timedelta(days=policy.PUSH_STOP_DAY_AFTER_EXPIRY)
-                    ),
+                    "stops_at": stages.prepaid_stops_at(subscription.expires_at),
                 },
             )
-        if day_number >= policy.PUSH_DESTROY_DAY_AFTER_EXPIRY:
+        if stage == "destroyed":
             report.destroyed += _destroy(subscription, now)
-        elif day_number >= policy.PUSH_STOP_DAY_AFTER_EXPIRY:
-            report.stopped += _stop(subscription, now, expiry_day)
+        elif stage == "stopped":
+            report.stopped += _stop(subscription, now)
 
 
 def _auto_renew(subscription: PushSubscription, now: dt.datetime) -> bool:
@@ -137,7 +132,7 @@ def _auto_renew(subscription: PushSubscription, now: dt.datetime) -> bool:
     return True
 
 
-def _stop(subscription: PushSubscription, now: dt.datetime, expiry_day: dt.date) -> int:
+def _stop(subscription: PushSubscription, now: dt.datetime) -> int:
     with transaction.atomic():
         app = (
             PushApp.objects.select_for_update()
@@ -153,9 +148,7 @@ def _stop(subscription: PushSubscription, now: dt.datetime, expiry_day: dt.date)
             day=billing_day(now),
             context={
                 "stopped_at": now,
-                "destroys_at": day_start(
-                    expiry_day + dt.timedelta(days=policy.PUSH_DESTROY_DAY_AFTER_EXPIRY)
-                ),
+                "destroys_at": stages.prepaid_destroyed_at(subscription.expires_at),
             },
         )
     return 1

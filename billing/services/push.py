@@ -8,14 +8,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing import policy, pricing, roles
+from billing import policy, pricing, roles, stages
 from billing.days import add_months_to_instant, billing_day
 from billing.errors import BillingError, NotPermitted
 from billing.models import Account, Order, Product, PushApp, PushSubscription
 from billing.selectors import Acting
 from billing.text import NAME_LENGTH, clean_text
 
-from . import app_lifecycle
+from . import app_lifecycle, audit
 from .checkout import (
     Purchase,
     buyer_refusal,
@@ -42,7 +42,12 @@ def create_app(*, acting: Acting, platform: str, name: str, access_point: str) -
         raise BillingError(_("Choose a service access point."))
     with transaction.atomic():
         account = lock_account(acting.account.pk)  # serialises the per-platform count
-        on_platform = account.push_apps.filter(platform=platform).count()
+        # A destroyed app no longer takes one of the 50 places (issue 12).
+        on_platform = (
+            account.push_apps.filter(platform=platform)
+            .exclude(state=PushApp.State.DESTROYED)
+            .count()
+        )
         if on_platform >= policy.PUSH_APPS_PER_PLATFORM:
             raise BillingError(
                 _(
@@ -83,6 +88,30 @@ def _require_app_of(account: Account, app: PushApp) -> PushApp:
     if locked.state == PushApp.State.DESTROYED:
         raise BillingError(_("This app's data was destroyed; create a new app."))
     return locked
+
+
+def hide_destroyed_app(*, acting: Acting, app: PushApp, now: dt.datetime | None = None) -> bool:
+    """Remove a destroyed app from the customer's list; False if it is hidden already."""
+    if not roles.can_manage_resources(acting.role):
+        raise NotPermitted(_("The {role} role cannot remove apps.").format(role=acting.role_label))
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = PushApp.objects.select_for_update().get(pk=app.pk, account=acting.account)
+        if locked.state != PushApp.State.DESTROYED:
+            raise BillingError(_("Only an app whose data was destroyed can be removed."))
+        if locked.hidden_at is not None:
+            return False
+        locked.hidden_at = now
+        locked.save(update_fields=["hidden_at"])
+        audit.record(
+            action=audit.Action.APP_REMOVED,
+            subject=locked,
+            account=locked.account,
+            by=acting.user,
+            reason="Removed from the list by the customer",
+            at=now,
+        )
+    return True
 
 
 def active_subscription(app: PushApp) -> PushSubscription | None:
@@ -217,7 +246,7 @@ def renew(
             raise BillingError(_("This subscription has ended; buy prepaid service again."))
         if expected_expiry is not None and sub.expires_at != expected_expiry:
             raise BillingError(_("This subscription was renewed meanwhile."))
-        if not by_staff and days_after_expiry(sub, now=now) >= policy.PUSH_STOP_DAY_AFTER_EXPIRY:
+        if not by_staff and now >= stages.prepaid_stops_at(sub.expires_at):
             raise BillingError(
                 _("The service was stopped on day 8 after expiry; contact support to renew.")
             )

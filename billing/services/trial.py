@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.db import transaction
 
-from billing import policy
-from billing.days import billing_day, day_start
+from billing import policy, stages
+from billing.days import billing_day
 from billing.models import PushApp, PushDauDaily, PushSubscription
 
 from . import app_lifecycle, entitlement
@@ -46,7 +46,7 @@ def run_trial_rules(*, now: dt.datetime) -> dict:
                     context={
                         "stopped_at": now,
                         "dau": latest.dau,
-                        "reclaims_at": _reclaims_at(now),
+                        "reclaims_at": stages.trial_reclaims_at(now),
                     },
                 )
     stopped = trial.filter(
@@ -59,13 +59,13 @@ def run_trial_rules(*, now: dt.datetime) -> dict:
                 continue
             stop_day = billing_day(app.stopped_at)
             latest = _latest_dau(app, today=today)
-            days_stopped = (today - stop_day).days
             back_under_limit = (
                 latest is not None
                 and latest.day > stop_day
                 and latest.dau <= policy.PUSH_TRIAL_DAU_LIMIT
             )
-            if back_under_limit and days_stopped <= policy.PUSH_TRIAL_RECLAIM_AFTER_DAYS:
+            reclaims_at = stages.trial_reclaims_at(app.stopped_at)
+            if back_under_limit and now < reclaims_at:
                 app_lifecycle.resume(
                     app,
                     at=now,
@@ -73,7 +73,7 @@ def run_trial_rules(*, now: dt.datetime) -> dict:
                 )
                 counts["trial_resumed"] += 1
                 continue
-            if days_stopped > policy.PUSH_TRIAL_RECLAIM_AFTER_DAYS:
+            if now >= reclaims_at:
                 app_lifecycle.destroy(app, at=now, note="Trial reclaimed after its stop")
                 counts["trial_reclaimed"] += 1
                 notify(
@@ -84,12 +84,6 @@ def run_trial_rules(*, now: dt.datetime) -> dict:
                     context={"reclaimed_at": now},
                 )
     return counts
-
-
-def _reclaims_at(stopped_at: dt.datetime) -> dt.datetime:
-    return day_start(
-        billing_day(stopped_at) + dt.timedelta(days=policy.PUSH_TRIAL_RECLAIM_AFTER_DAYS + 1)
-    )
 
 
 def run_capacity_rules(*, now: dt.datetime) -> int:

@@ -4,7 +4,7 @@ from django.db.models import Count, Q, Sum
 from django.shortcuts import render
 from django.utils import timezone
 
-from billing import policy
+from billing import policy, stages
 from billing.models import CaptchaPack, PushApp, PushSubscription
 from console.access import console_view
 from console.views.push import renew_blocker
@@ -56,8 +56,8 @@ def overview(request):
         "stopped_apps": PushApp.objects.filter(account=account, state=PushApp.State.STOPPED),
         # SPEC §3 arrears: the stop comes ARREARS_GRACE after the debt arose (never for big
         # customers); shown as the instant, not as a number of hours written in the page.
-        "arrears_stops_at": account.arrears_since + policy.ARREARS_GRACE
-        if account.arrears_since and account.arrears_since + policy.ARREARS_GRACE > now
+        "arrears_stops_at": stages.arrears_stops_at(account.arrears_since)
+        if account.arrears_since and stages.arrears_stops_at(account.arrears_since) > now
         else None,
     }
     return render(request, "console/overview.html", context)

@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import replace_url, reswap, retarget, trigger_client_event
 
-from billing import policy, pricing, roles
+from billing import policy, pricing, roles, stages
 from billing.days import billing_day
 from billing.errors import BillingError
 from billing.models import (
@@ -32,7 +32,7 @@ from billing.models import (
     PushDauDaily,
     PushSubscription,
 )
-from billing.selectors import Acting
+from billing.selectors import Acting, app_countdown
 from billing.services import push as push_services
 from billing.services.checkout import role_refusal
 from console.access import console_view, spend_blocker
@@ -105,6 +105,7 @@ class AppRow:
     subscription: PushSubscription | None
     today_dau: int | None
     month_peak: int | None
+    countdown: str = ""
 
     @property
     def postpaid_blocker(self) -> str:
@@ -133,7 +134,7 @@ def app_rows(apps, *, now: dt.datetime) -> list[AppRow]:
 
     Days are Asia/Shanghai days (billing.days), like the metering that writes PushDauDaily.
     """
-    apps = list(apps.prefetch_related(_active_subscriptions()))
+    apps = list(apps.select_related("account").prefetch_related(_active_subscriptions()))
     today = billing_day(now)
     ids = [app.pk for app in apps]
     today_dau = dict(
@@ -151,6 +152,13 @@ def app_rows(apps, *, now: dt.datetime) -> list[AppRow]:
             subscription=app.active_subscriptions[0] if app.active_subscriptions else None,
             today_dau=today_dau.get(app.pk),
             month_peak=month_peak.get(app.pk),
+            countdown=stages.describe(
+                app_countdown(
+                    app,
+                    subscription=app.active_subscriptions[0] if app.active_subscriptions else None,
+                    now=now,
+                )
+            ),
         )
         for app in apps
     ]
@@ -174,7 +182,10 @@ def _push_product() -> Product:
 
 def _platform_counts(account: Account) -> dict[str, int]:
     counts = dict(
-        account.push_apps.values("platform").annotate(n=Count("id")).values_list("platform", "n")
+        account.push_apps.exclude(state=PushApp.State.DESTROYED)
+        .values("platform")
+        .annotate(n=Count("id"))
+        .values_list("platform", "n")
     )
     return {value: counts.get(value, 0) for value in PushApp.Platform.values}
 
@@ -197,7 +208,7 @@ def _list_context(request) -> dict:
     platform = request.GET.get("platform", "")
     if platform not in PushApp.Platform.values:
         platform = ""
-    apps = account.push_apps.all()
+    apps = account.push_apps.filter(hidden_at__isnull=True)
     if platform:
         apps = apps.filter(platform=platform)
     platforms = _platform_usage(account)
@@ -247,8 +258,26 @@ def app_detail(request, app_id: int):
         "days_after_expiry": push_services.days_after_expiry(sub, now=now) if sub else None,
         "days_left": push_services.upgrade_days_left(sub, now=now) if sub else None,
         "trial_dau_limit": policy.PUSH_TRIAL_DAU_LIMIT,
+        "can_hide": roles.can_manage_resources(request.acting.role) and app.hidden_at is None,
     }
     return render(request, "console/push/detail.html", context)
+
+
+@console_view(allow=roles.can_manage_resources)
+@require_POST
+def hide_app(request, app_id: int):
+    app = _own_app(request, app_id)
+    try:
+        push_services.hide_destroyed_app(acting=request.acting, app=app)
+    except BillingError as error:
+        messages.error(request, str(error))
+        return redirect("console:push_app", app_id=app.pk)
+    messages.success(
+        request,
+        _("%(name)s was removed from the list; its orders and bills are kept.")
+        % {"name": app.name},
+    )
+    return redirect("console:push")
 
 
 # --- Creating an app -------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import re
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from billing.models import Account, AuditEvent, Order, Product, PushApp, Voucher
@@ -43,6 +44,15 @@ def test_stop_page_needs_a_reason_then_stops_and_audits(support_client):
     assert (event.actor, event.reason) == (support_client.user, "Abuse ticket 9")
     change = support_client.get(reverse("admin:billing_pushapp_change", args=[app.pk]))
     assert "Resume…" in change.content.decode() and "Stop…" not in change.content.decode()
+
+
+def test_the_admin_shows_what_happens_next(support_client):
+    account = fund(AccountFactory(), cash="800")
+    order = prepaid_order(account, now=at("2026-11-01", 10, 0))
+    run_due_jobs(now=at("2026-12-09", 0, 5))
+    with time_machine.travel(at("2026-12-10"), tick=False):
+        page = support_client.get(reverse("admin:billing_pushapp_change", args=[order.app_id]))
+    assert "Data destroyed 2026-12-16 00:00 unless support renews it." in page.content.decode()
 
 
 def test_renew_after_day_8_shows_the_price_then_charges_exactly_it(support_client):
