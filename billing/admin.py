@@ -1,6 +1,7 @@
 """Support staff's back office. Money is read-only here except through services with a reason."""
 
 import uuid
+from decimal import Decimal
 from functools import partial
 
 from django import forms
@@ -10,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from billing import admin_staff, admin_timeline, audit_export, stages
@@ -606,9 +608,19 @@ class PushSubscriptionAdmin(admin.ModelAdmin):
         "period_start",
         "expires_at",
         "auto_renew",
-        "state",
+        "service",
     ]
     list_filter = ["state", "auto_renew", "months"]
+
+    @admin.display(description=_("service"), ordering="state")
+    def service(self, obj):
+        """The subscription and its app together: an active period of a stopped app is stopped."""
+        if obj.state != PushSubscription.State.ACTIVE:
+            return obj.get_state_display()
+        if obj.app.state != PushApp.State.ACTIVE:
+            return f"{obj.app.get_state_display()} ({obj.app.get_stop_reason_display()})"
+        return obj.get_state_display()
+
     search_fields = ["app__name", "app__access_id", "app__account__name"]
     list_select_related = ["app"]
     readonly_fields = [
@@ -617,7 +629,7 @@ class PushSubscriptionAdmin(admin.ModelAdmin):
         "months",
         "period_start",
         "expires_at",
-        "state",
+        "service",
         "ended_at",
         "original_order",
     ]
@@ -652,6 +664,25 @@ class OrderAdmin(ReadOnlyAdmin):
     by_voucher = money_column("voucher_amount", _("voucher"))
     by_gift = money_column("gift_amount", _("gift"))
     by_cash = money_column("cash_amount", _("cash"))
+    exclude = ["breakdown", "status"]
+    readonly_fields = ["status_shown", "breakdown_lines"]
+
+    @admin.display(description=_("status"))
+    def status_shown(self, obj):
+        if obj.kind == Order.Kind.REFUND:
+            return _("Refund paid back to the balance (order %(number)s)") % {
+                "number": obj.refund_of.number
+            }
+        return obj.get_status_display()
+
+    @admin.display(description=_("breakdown"))
+    def breakdown_lines(self, obj):
+        lines = [
+            f"{line.get('label', '')}"
+            + (f" = ¥{Decimal(line['subtotal']):,.2f}" if line.get("subtotal") else "")
+            for line in obj.breakdown or []
+        ]
+        return format_html_join("", "<div>{}</div>", ((line,) for line in lines)) or "-"
 
 
 @admin.register(PostpaidBillLine)

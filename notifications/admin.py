@@ -1,13 +1,16 @@
 """Support's view of what was told to whom, and a resend for what failed."""
 
 import json
+import re
 
 from django.contrib import admin, messages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
+from .kinds import KINDS, Kind
 from .models import Delivery, DevSmsMessage, Notice, Recipient, Subscription
 
 # Shown to support as "••••••": a live code in the admin is a way around verification.
@@ -169,9 +172,38 @@ class RecipientAdmin(admin.ModelAdmin):
 
 @admin.register(DevSmsMessage)
 class DevSmsMessageAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "phone_number", "template", "text"]
-    search_fields = ["phone_number", "text", "reference"]
-    readonly_fields = ["phone_number", "template", "params", "text", "reference", "created_at"]
+    """Support sees verification-code messages with the code hidden (a live code is a way
+    around verification); superusers developing the console see them whole."""
+
+    search_fields = ["phone_number", "reference"]
+
+    def _shown(self, request) -> list[str]:
+        if request.user.is_superuser:
+            return ["text", "params"]
+        return ["text_shown", "params_shown"]
+
+    def get_list_display(self, request):
+        return ["created_at", "phone_number", "template", self._shown(request)[0]]
+
+    def get_fields(self, request, obj=None):
+        return ["phone_number", "template", *self._shown(request), "reference", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    @staticmethod
+    def _is_code(obj) -> bool:
+        return obj.template == KINDS[Kind.VERIFICATION_CODE].sms_template
+
+    @admin.display(description=_("text"))
+    def text_shown(self, obj):
+        return re.sub(r"\d{4,}", "••••••", obj.text) if self._is_code(obj) else obj.text
+
+    @admin.display(description=_("parameters"))
+    def params_shown(self, obj):
+        if not self._is_code(obj):
+            return obj.params
+        return ["••••••" if re.fullmatch(r"\d{4,}", str(p)) else p for p in obj.params]
 
     def has_add_permission(self, request):
         return False

@@ -301,4 +301,5 @@ class DevSmsMessage(models.Model):
         verbose_name_plural = "development SMS outbox"
 
     def __str__(self) -> str:
-        return f"SMS to {self.phone_number}: {self.text[:40]}"
+        # Not the text: titles and logs would show a verification code to anyone.
+        return f"SMS to {self.phone_number} ({self.template})"

@@ -304,10 +304,15 @@ def _normal_refund(order, subscription, now, *, checks) -> Eligibility:
     )
 
 
-def _record(ticket: RefundTicket, action: str, *, actor, note: str = "", amount=None):
+def _record(
+    ticket: RefundTicket, action: str, *, actor, note: str = "", amount=None, tell: bool = True
+):
+    """One timeline step; `tell` sends the customer a notice (one per decision, not per step)."""
     event = RefundTicketEvent.objects.create(
         ticket=ticket, action=action, actor=actor, note=note, amount=amount
     )
+    if not tell:
+        return event
     notify(
         kind="refund_ticket_update",
         account=ticket.account,
@@ -538,7 +543,12 @@ def approve(
         locked.save()
         # The timeline keeps SPEC §2's steps: refund order created, then refunded.
         _record(
-            locked, RefundTicketEvent.Action.APPROVED, actor=by, note=reason, amount=refund_amount
+            locked,
+            RefundTicketEvent.Action.APPROVED,
+            actor=by,
+            note=reason,
+            amount=refund_amount,
+            tell=False,
         )
         _record(locked, RefundTicketEvent.Action.REFUNDED, actor=by, amount=refund_amount)
     return locked

@@ -152,7 +152,8 @@ def test_five_day_refund_of_a_running_period_returns_its_upgrade_and_unstarted_r
         )
     ) == {Order.Status.REFUNDED}
     told = Notice.objects.filter(kind="refund_ticket_update").order_by("created_at", "id")
-    assert [n.context["ticket_status"] for n in told] == ["submitted", "approved", "refunded"]
+    # One notice per decision (issue 12): the approval is told as "refunded", with the amount.
+    assert [n.context["ticket_status"] for n in told] == ["submitted", "refunded"]
 
 
 def test_five_day_refund_of_an_unstarted_renewal_returns_only_it():
@@ -222,7 +223,8 @@ def test_request_approve_executes_atomically_and_notifies():
     assert (app.billing_mode, app.state) == ("trial", "active")  # DAU 800 fits the trial
     actions = list(ticket.events.values_list("action", flat=True))
     assert actions == ["submitted", "review_started", "approved", "refunded"]
-    assert Notice.objects.filter(kind="refund_ticket_update", account=account).count() == 4
+    # Submitted, under review, refunded: the approval and the refund are one decision, one notice.
+    assert Notice.objects.filter(kind="refund_ticket_update", account=account).count() == 3
 
 
 def test_app_over_trial_limit_stays_stopped_after_refund():
