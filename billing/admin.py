@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from billing import admin_staff, admin_timeline, audit_export, stages
+from billing import admin_search, admin_staff, admin_timeline, audit_export, stages
 from billing.errors import BillingError
 from billing.models import (
     Account,
@@ -39,7 +39,7 @@ from billing.models import (
 )
 from billing.selectors import app_countdown
 from billing.services import accounts as account_services
-from billing.services import audit, ledger, recharges, staff
+from billing.services import audit, ledger, recharges, runs, staff
 
 
 def yuan(amount) -> str:
@@ -207,6 +207,11 @@ class AccountAdmin(admin.ModelAdmin):
                 "<int:pk>/adjust-balance/",
                 self.admin_site.admin_view(self.adjust_balance_view),
                 name="billing_account_adjust_balance",
+            ),
+            path(
+                "search/",
+                self.admin_site.admin_view(partial(admin_search.search_view, self.admin_site)),
+                name="billing_account_search",
             ),
             path(
                 "<int:pk>/privileges/",
@@ -774,22 +779,69 @@ class InvitationAdmin(ReadOnlyAdmin):
     search_fields = ["email", "account__name"]
 
 
+class RunForInstantForm(forms.Form):
+    at = forms.SplitDateTimeField(
+        label=_("As of (Asia/Shanghai)"),
+        help_text=_(
+            "Does what was due at that instant, with the same code as the daily run. An instant "
+            "at or before the last completed run only settles days still unbilled."
+        ),
+    )
+
+
 @admin.register(BillingRun)
 class BillingRunAdmin(ReadOnlyAdmin):
     """Every billing run: as of when, what it did, how it ended (SPEC §4)."""
 
-    list_display = ["at", "scope", "status", "trigger", "started_at", "finished_at"]
+    list_display = ["at", "scope", "status", "trigger", "started_by", "started_at", "finished_at"]
     list_filter = ["status", "scope", "trigger"]
     readonly_fields = [
         "at",
         "scope",
         "status",
         "trigger",
+        "started_by",
         "started_at",
         "finished_at",
         "report",
         "error",
     ]
+    change_list_template = "admin/billing/billingrun/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "run/",
+                self.admin_site.admin_view(self.run_view),
+                name="billing_billingrun_run",
+            ),
+            *super().get_urls(),
+        ]
+
+    def run_view(self, request):
+        if not request.user.has_perm("billing.start_run"):
+            raise PermissionDenied
+        form = RunForInstantForm(request.POST or None, initial={"at": timezone.localtime()})
+        if request.method == "POST" and form.is_valid():
+            try:
+                run = runs.start_run_for_staff(at=form.cleaned_data["at"], by=request.user)
+            except BillingError as error:
+                form.add_error(None, str(error))
+            except Exception as error:  # the run is recorded as failed, with its traceback
+                self.message_user(
+                    request, _("The run failed: %(error)s") % {"error": error}, messages.ERROR
+                )
+                return redirect(reverse("admin:billing_billingrun_changelist"))
+            else:
+                self.message_user(request, _("Run finished: %(run)s.") % {"run": run})
+                return redirect(reverse("admin:billing_billingrun_change", args=[run.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": _("Run billing for an instant"),
+        }
+        return render(request, "admin/billing/billingrun/run.html", context)
 
 
 @admin.register(AuditEvent)

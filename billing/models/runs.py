@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,10 +25,15 @@ class BillingRun(models.Model):
     report = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     trigger = models.CharField(max_length=20, default="command")
+    # Set when support started the run from the admin ("run for this instant").
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
         indexes = [models.Index(fields=["status", "at"])]
+        permissions = [("start_run", "Can start a billing run for an instant")]
 
     def __str__(self) -> str:
         return f"run as of {self.at:%Y-%m-%d %H:%M} ({self.get_status_display()})"

@@ -12,7 +12,9 @@ import traceback
 from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from billing.errors import BillingError, NotPermitted
 from billing.models import BillingRun
 
 from .lifecycle import RunReport, run_due_jobs, settle_due_days
@@ -27,7 +29,7 @@ def latest_completed_at() -> dt.datetime | None:
     )["latest"]
 
 
-def billing_run(*, now: dt.datetime, trigger: str = "command") -> BillingRun:
+def billing_run(*, now: dt.datetime, trigger: str = "command", by=None) -> BillingRun:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s)", [RUN_LOCK])
     try:
@@ -37,7 +39,7 @@ def billing_run(*, now: dt.datetime, trigger: str = "command") -> BillingRun:
             if latest is not None and now <= latest
             else BillingRun.Scope.FULL
         )
-        run = BillingRun.objects.create(at=now, scope=scope, trigger=trigger)
+        run = BillingRun.objects.create(at=now, scope=scope, trigger=trigger, started_by=by)
         try:
             report = run_due_jobs(now=now) if scope == BillingRun.Scope.FULL else _settle(now)
         except Exception:
@@ -60,3 +62,13 @@ def _settle(now: dt.datetime) -> RunReport:
     report = RunReport()
     settle_due_days(now=now, report=report)
     return report
+
+
+def start_run_for_staff(*, at: dt.datetime, by) -> BillingRun:
+    """Support's "run for this instant" (the same code as the command and beat). A future
+    instant is refused: it would stop and destroy services before they are due."""
+    if not by.has_perm("billing.start_run"):
+        raise NotPermitted(_("You do not have permission to do this."))
+    if at > timezone.now():
+        raise BillingError(_("A billing run cannot be started for a future instant."))
+    return billing_run(now=at, trigger="staff", by=by)
