@@ -37,13 +37,10 @@ from billing.models import (
     Recharge,
     Voucher,
 )
+from billing.money import yuan
 from billing.selectors import app_countdown
 from billing.services import accounts as account_services
 from billing.services import audit, ledger, recharges, runs, staff
-
-
-def yuan(amount) -> str:
-    return "—" if amount is None else f"¥{amount:,.2f}"
 
 
 def money_column(field: str, label: str):
@@ -684,7 +681,7 @@ class OrderAdmin(ReadOnlyAdmin):
     def breakdown_lines(self, obj):
         lines = [
             f"{line.get('label', '')}"
-            + (f" = ¥{Decimal(line['subtotal']):,.2f}" if line.get("subtotal") else "")
+            + (f" = {yuan(Decimal(line['subtotal']))}" if line.get("subtotal") else "")
             for line in obj.breakdown or []
         ]
         return format_html_join("", "<div>{}</div>", ((line,) for line in lines)) or "-"

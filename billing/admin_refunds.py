@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from billing.days import billing_day
 from billing.errors import BillingError
 from billing.models import RefundTicket, RefundTicketEvent
+from billing.money import yuan
 from billing.services import refunds
 
 
@@ -81,11 +82,11 @@ class RefundTicketAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("quoted"), ordering="quoted_amount")
     def quoted(self, obj):
-        return f"¥{obj.quoted_amount:,.2f}"
+        return yuan(obj.quoted_amount)
 
     @admin.display(description=_("refunded"), ordering="approved_amount")
     def approved(self, obj):
-        return "—" if obj.approved_amount is None else f"¥{obj.approved_amount:,.2f}"
+        return yuan(obj.approved_amount)
 
     def has_add_permission(self, request):
         return False
@@ -104,24 +105,21 @@ class RefundTicketAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
 
-    def _yuan(self, value):
-        return "—" if value is None else f"¥{value:,.2f}"
-
     @admin.display(description=_("amount when requested"))
     def quoted_amount_yuan(self, obj):
-        return self._yuan(obj.quoted_amount)
+        return yuan(obj.quoted_amount)
 
     @admin.display(description=_("approved amount"))
     def approved_amount_yuan(self, obj):
-        return self._yuan(obj.approved_amount)
+        return yuan(obj.approved_amount)
 
     @admin.display(description=_("refunded as cash"))
     def refund_cash_yuan(self, obj):
-        return self._yuan(obj.refund_cash)
+        return yuan(obj.refund_cash)
 
     @admin.display(description=_("refunded as gift credit"))
     def refund_gift_yuan(self, obj):
-        return self._yuan(obj.refund_gift)
+        return yuan(obj.refund_gift)
 
     def changelist_view(self, request, extra_context=None):
         counts = dict(

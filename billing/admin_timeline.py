@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Account, AuditEvent, BillingRun, LedgerEntry, Order, RefundTicket
+from billing.money import yuan
 from notifications.models import Notice
 
 PER_SOURCE = 200
@@ -54,8 +55,8 @@ def account_timeline(account: Account) -> list[Entry]:
             Entry(
                 entry.created_at,
                 _("Ledger"),
-                f"{entry.get_kind_display()} cash ¥{entry.cash_amount:,.2f} "
-                f"gift ¥{entry.gift_amount:,.2f}",
+                f"{entry.get_kind_display()} cash {yuan(entry.cash_amount)} "
+                f"gift {yuan(entry.gift_amount)}",
                 " · ".join(part for part in (entry.memo, entry.reason) if part),
                 entry.created_by.email if entry.created_by else "",
                 _admin_link(entry),
@@ -66,7 +67,7 @@ def account_timeline(account: Account) -> list[Entry]:
             Entry(
                 order.created_at,
                 _("Order"),
-                f"{order.number} {order.get_kind_display()} ¥{order.total:,.2f}",
+                f"{order.number} {order.get_kind_display()} {yuan(order.total)}",
                 order.get_status_display(),
                 order.created_by.email if order.created_by else "",
                 _admin_link(order),
@@ -78,7 +79,7 @@ def account_timeline(account: Account) -> list[Entry]:
                 ticket.created_at,
                 _("Refund ticket"),
                 f"#{ticket.pk} {ticket.get_kind_display()} {ticket.order.number}",
-                f"{ticket.get_status_display()} · ¥{ticket.quoted_amount:,.2f}",
+                f"{ticket.get_status_display()} · {yuan(ticket.quoted_amount)}",
                 "",
                 _admin_link(ticket),
             )

@@ -1,5 +1,7 @@
 from decimal import Decimal
 
+from billing.money import yuan
+
 
 class BillingError(Exception):
     """A billing rule refused the operation. The message is shown to the person as it is."""
@@ -8,7 +10,7 @@ class BillingError(Exception):
 class InsufficientBalance(BillingError):
     def __init__(self, *, shortfall: Decimal):
         self.shortfall = shortfall
-        super().__init__(f"Insufficient balance: ¥{shortfall:,.2f} more is needed.")
+        super().__init__(f"Insufficient balance: {yuan(shortfall)} more is needed.")
 
 
 class NotPermitted(BillingError):
@@ -26,5 +28,5 @@ class QuoteChanged(BillingError):
         self.shown_total = shown_total
         self.new_total = new_total
         super().__init__(
-            f"The price changed from ¥{shown_total:,.2f} to ¥{new_total:,.2f}; nothing was charged."
+            f"The price changed from {yuan(shown_total)} to {yuan(new_total)}; nothing was charged."
         )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from billing import policy, stages
 from billing.days import billing_day
 from billing.models import Account, PushApp
+from billing.money import yuan
 
 from . import app_lifecycle, audit, balance_events, entitlement
 from .notices import notify
@@ -70,7 +71,7 @@ def enforce_arrears(*, now: dt.datetime) -> tuple[int, int]:
                     reason=PushApp.StopReason.ARREARS,
                     at=now,
                     note=f"In arrears since {account.arrears_since:%Y-%m-%d %H:%M} UTC, "
-                    f"¥{account.debt:,.2f} due",
+                    f"{yuan(account.debt)} due",
                 )
                 stopped += 1
                 notify(
@@ -102,7 +103,7 @@ def enforce_arrears(*, now: dt.datetime) -> tuple[int, int]:
             if account.cash_balance >= 0 or account.big_customer:
                 continue
             app_lifecycle.destroy(
-                app, at=now, note=f"Reclaimed for arrears, ¥{account.debt:,.2f} due"
+                app, at=now, note=f"Reclaimed for arrears, {yuan(account.debt)} due"
             )
             reclaimed += 1
             notify(
@@ -127,7 +128,7 @@ def resume_when_debt_is_cleared(*, account: Account, before_available) -> None:
         account=account,
         old=account.arrears_since.isoformat(),
         new=None,
-        reason=f"Balance back to ¥{account.cash_balance:,.2f}",
+        reason=f"Balance back to {yuan(account.cash_balance)}",
         at=now,
     )
     account.arrears_since = None

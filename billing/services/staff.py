@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from billing import roles
 from billing.errors import BillingError, NotPermitted
 from billing.models import Account, Product, PushApp, PushSubscription, Voucher
+from billing.money import yuan
 from billing.selectors import Acting
 
 from . import app_lifecycle, audit, captcha, entitlement, push
@@ -231,7 +232,7 @@ def grant_voucher(*, voucher: Voucher, by, reason: str) -> Voucher:
             account=voucher.account,
             by=by,
             old=None,
-            new=f"¥{voucher.amount:,.2f}",
+            new=f"{yuan(voucher.amount)}",
             reason=reason,
         )
     return voucher

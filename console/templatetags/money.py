@@ -1,8 +1,9 @@
 from decimal import Decimal
 
 from django import template
-from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
+
+from billing import money
 
 register = template.Library()
 
@@ -23,9 +24,7 @@ def yuan(value) -> str:
     a debt), grouped as the active language groups numbers."""
     if value in (None, ""):
         return ""
-    amount = Decimal(str(value))
-    sign = "−" if amount < 0 else ""
-    return f"{sign}¥{floatformat(abs(amount), '2g')}"
+    return money.yuan(value)
 
 
 @register.filter

@@ -4,9 +4,9 @@ Django's zh-hans number format has no thousands separator; billing amounts in Ch
 and statements are conventionally grouped by thousands with commas.
 """
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-
 from django import template
+
+from billing.money import fen_text
 
 register = template.Library()
 
@@ -14,11 +14,7 @@ register = template.Library()
 @register.filter
 def money(value) -> str:
     """1234.5 -> "1,234.50" (to the fen, half-up as everywhere in billing)."""
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    except (InvalidOperation, ValueError, TypeError):
-        return str(value)
-    return f"{amount:,.2f}"
+    return fen_text(value)
 
 
 @register.filter
