@@ -7,7 +7,7 @@ from django.utils import timezone
 from billing import policy, stages
 from billing.models import CaptchaPack, PushApp, PushSubscription
 from console.access import console_view
-from console.views.push import renew_blocker
+from console.views.push.blockers import renew_blocker
 
 EXPIRING_WITHIN = dt.timedelta(days=max(policy.PUSH_EXPIRY_REMINDER_DAYS_BEFORE))
 

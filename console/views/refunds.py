@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from billing import roles
 from billing.errors import BillingError
-from billing.models import Order, RefundTicket
+from billing.models import OPEN_REFUND_STATES, Order, RefundTicket
 from billing.services import refunds as refund_services
 from console.access import console_view
 
@@ -37,7 +37,7 @@ def refund_request(request, number: str):
     context = {
         "order": order,
         "eligibility": refund_services.refund_eligibility(order=order),
-        "open_ticket": order.refund_tickets.filter(status__in=refund_services.OPEN_STATES).first(),
+        "open_ticket": order.refund_tickets.filter(status__in=OPEN_REFUND_STATES).first(),
         "error": error,
         "can_spend": roles.can_spend(request.acting.role),
     }

@@ -27,7 +27,8 @@ from billing.services import push as push_services
 from console.access import console_view
 from console.checkout import checkout
 from console.forms_push import AutoRenewForm, RenewalFilterForm, RenewForm
-from console.views.push import _own_subscription, _push_product, _query, renew_blocker
+from console.views.push.apps import own_subscription, push_product, query_string
+from console.views.push.blockers import renew_blocker
 
 # Expired packs stay listed this long so a customer sees what just ran out.
 EXPIRED_PACKS_SHOWN_FOR = dt.timedelta(days=30)
@@ -275,18 +276,18 @@ def _renew_context(request, sub: PushSubscription, data) -> dict:
 @console_view()
 @require_GET
 def renew(request, subscription_id: int):
-    sub = _own_subscription(request, subscription_id)
+    sub = own_subscription(request, subscription_id)
     return render(request, "console/push/renew.html", _renew_context(request, sub, request.GET))
 
 
 @console_view()
 @require_GET
 def renew_preview(request, subscription_id: int):
-    sub = _own_subscription(request, subscription_id)
+    sub = own_subscription(request, subscription_id)
     context = _renew_context(request, sub, request.GET)
     response = render(request, "console/push/renew.html#preview", context)
     if request.htmx:
-        page = reverse("console:push_renew", args=[sub.pk]) + "?" + _query(context["form"])
+        page = reverse("console:push_renew", args=[sub.pk]) + "?" + query_string(context["form"])
         response = replace_url(response, page)
     return response
 
@@ -294,7 +295,7 @@ def renew_preview(request, subscription_id: int):
 @console_view(allow=roles.can_spend)
 @require_http_methods(["GET", "POST"])
 def renew_checkout(request, subscription_id: int):
-    sub = _own_subscription(request, subscription_id)
+    sub = own_subscription(request, subscription_id)
     context = _renew_context(request, sub, request.GET)
     preview = context["preview"]
     if preview["quote"] is None:
@@ -325,8 +326,8 @@ def renew_checkout(request, subscription_id: int):
             "start": billing_day(start).isoformat(),
             "end": billing_day(end).isoformat(),
         },
-        product=_push_product(),
+        product=push_product(),
         quote=preview["quote"],
         execute=execute,
-        back_url=reverse("console:push_renew", args=[sub.pk]) + "?" + _query(context["form"]),
+        back_url=reverse("console:push_renew", args=[sub.pk]) + "?" + query_string(context["form"]),
     )
