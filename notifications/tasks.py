@@ -1,20 +1,23 @@
-"""Celery tasks: thin wrappers that call notifications.services."""
+"""Celery tasks: thin wrappers that call notifications.services.
+
+The services are imported in the task bodies (HackSoft's styleguide): the delivery service
+enqueues these tasks, so a module-level import here would be an import cycle."""
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import services
-
 
 @shared_task(bind=True, acks_late=True, max_retries=None, ignore_result=True)
 def send_delivery(self, delivery_id: int) -> str:
     """Send one delivery; transient provider errors retry with exponential backoff."""
+    from .services import delivery
+
     retries_so_far = self.request.retries
-    outcome = services.deliver(
+    outcome = delivery.deliver(
         delivery_id=delivery_id,
         final_attempt=retries_so_far >= settings.NOTIFICATIONS_MAX_RETRIES,
-        retry_in=services.retry_delay(retries_so_far=retries_so_far),
+        retry_in=delivery.retry_delay(retries_so_far=retries_so_far),
     )
     if outcome.status == "retry":
         raise self.retry(countdown=outcome.retry_in)
@@ -24,4 +27,6 @@ def send_delivery(self, delivery_id: int) -> str:
 @shared_task(ignore_result=True)
 def requeue_stuck_deliveries() -> int:
     """Periodic safety net for deliveries whose task never reached a worker."""
-    return services.requeue_stuck_deliveries(now=timezone.now())
+    from .services import delivery
+
+    return delivery.requeue_stuck_deliveries(now=timezone.now())

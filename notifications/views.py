@@ -17,7 +17,7 @@ from billing import roles
 from console.access import console_view
 
 from . import recipients as recipient_services
-from . import rendering, selectors, services
+from . import rendering, selectors, services, verification
 from .forms import MatrixForm, RecipientForm, VerificationCodeForm
 from .kinds import VERIFIED_CHANNELS, Category, Channel
 from .models import Delivery, Recipient
@@ -281,7 +281,7 @@ def code_send(request, pk: int, channel: str):
     channel = _verify_channel(channel)
     error = None
     try:
-        recipient_services.send_verification_code(
+        verification.send_verification_code(
             recipient=recipient, channel=channel, now=timezone.now()
         )
     except recipient_services.RecipientError as refused:
@@ -315,7 +315,7 @@ def code_confirm(request, pk: int, channel: str):
     form = VerificationCodeForm(request.POST)
     if form.is_valid():
         try:
-            recipient_services.confirm_verification_code(
+            verification.confirm_verification_code(
                 recipient=recipient,
                 channel=channel,
                 code=form.cleaned_data["code"],

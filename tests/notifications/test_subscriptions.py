@@ -8,7 +8,7 @@ from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.core import mail
 from django.utils import timezone
 
-from notifications import recipients
+from notifications import recipients, verification
 from notifications.kinds import Category, Channel, Kind
 from notifications.models import Delivery, DevSmsMessage, Notice, Recipient, VerificationCode
 from notifications.recipients import RecipientError
@@ -70,20 +70,20 @@ def test_unverified_recipient_gets_nothing_until_the_code_is_entered(
     # The code is the one thing an unverified address receives.
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        recipients.send_verification_code(recipient=ops, channel=Channel.EMAIL, now=NOW)
+        verification.send_verification_code(recipient=ops, channel=Channel.EMAIL, now=NOW)
     (code_mail,) = mail.outbox
     assert code_mail.to == ["ops@example.com"]
     code = re.search(r"\b(\d{6})\b", code_mail.subject).group(1)
     assert f"Your verification code is {code}" in code_mail.body
 
     with pytest.raises(RecipientError, match="not right"):
-        recipients.confirm_verification_code(
+        verification.confirm_verification_code(
             recipient=ops,
             channel=Channel.EMAIL,
             code="000000" if code != "000000" else "111111",
             now=NOW,
         )
-    recipients.confirm_verification_code(recipient=ops, channel=Channel.EMAIL, code=code, now=NOW)
+    verification.confirm_verification_code(recipient=ops, channel=Channel.EMAIL, code=code, now=NOW)
     ops.refresh_from_db()
     assert ops.email_verified and not ops.mobile_verified
 
@@ -106,7 +106,7 @@ def test_sms_code_verifies_the_mobile(account, owner_recipient, django_capture_o
         mobile="+8613800138000",
     )
     with django_capture_on_commit_callbacks(execute=True):
-        verification = recipients.send_verification_code(
+        sent = verification.send_verification_code(
             recipient=owner_recipient, channel=Channel.SMS, now=NOW
         )
     (sms,) = DevSmsMessage.objects.all()
@@ -114,8 +114,8 @@ def test_sms_code_verifies_the_mobile(account, owner_recipient, django_capture_o
     assert sms.template == "verification_code"
     code = sms.params[0]
     assert re.fullmatch(r"\d{6}", code)
-    assert Notice.objects.get(kind=Kind.VERIFICATION_CODE).subject == verification
-    recipients.confirm_verification_code(
+    assert Notice.objects.get(kind=Kind.VERIFICATION_CODE).subject == sent
+    verification.confirm_verification_code(
         recipient=owner_recipient, channel=Channel.SMS, code=code, now=NOW + dt.timedelta(minutes=9)
     )
     owner_recipient.refresh_from_db()
@@ -126,38 +126,38 @@ def test_sms_code_verifies_the_mobile(account, owner_recipient, django_capture_o
 @pytest.mark.django_db
 def test_codes_expire_are_rate_limited_and_die_with_an_address_change(account, owner_recipient):
     ops = recipients.add_recipient(account=account, name="Ops", email="ops@example.com", mobile="")
-    recipients.send_verification_code(recipient=ops, channel=Channel.EMAIL, now=NOW)
+    verification.send_verification_code(recipient=ops, channel=Channel.EMAIL, now=NOW)
     with pytest.raises(RecipientError, match="just sent"):
-        recipients.send_verification_code(
+        verification.send_verification_code(
             recipient=ops, channel=Channel.EMAIL, now=NOW + dt.timedelta(seconds=10)
         )
     with pytest.raises(RecipientError, match="expired"):
-        recipients.confirm_verification_code(
+        verification.confirm_verification_code(
             recipient=ops, channel=Channel.EMAIL, code="123456", now=NOW + dt.timedelta(minutes=11)
         )
-    recipients.send_verification_code(
+    verification.send_verification_code(
         recipient=ops, channel=Channel.EMAIL, now=NOW + dt.timedelta(minutes=2)
     )
     recipients.update_recipient(recipient=ops, name="Ops", email="ops2@example.com", mobile="")
     with pytest.raises(RecipientError, match="address changed"):
-        recipients.confirm_verification_code(
+        verification.confirm_verification_code(
             recipient=ops, channel=Channel.EMAIL, code="123456", now=NOW + dt.timedelta(minutes=3)
         )
     with pytest.raises(RecipientError, match="Only email and SMS"):
-        recipients.send_verification_code(recipient=ops, channel=Channel.INSITE, now=NOW)
+        verification.send_verification_code(recipient=ops, channel=Channel.INSITE, now=NOW)
 
 
 @pytest.mark.django_db
 def test_too_many_wrong_codes_lock_the_code(account):
     ops = recipients.add_recipient(account=account, name="Ops", email="ops@example.com", mobile="")
-    recipients.send_verification_code(recipient=ops, channel=Channel.EMAIL, now=NOW)
-    for _attempt in range(recipients.CODE_MAX_ATTEMPTS):
+    verification.send_verification_code(recipient=ops, channel=Channel.EMAIL, now=NOW)
+    for _attempt in range(verification.CODE_MAX_ATTEMPTS):
         with pytest.raises(RecipientError, match="not right"):
-            recipients.confirm_verification_code(
+            verification.confirm_verification_code(
                 recipient=ops, channel=Channel.EMAIL, code="abcdef", now=NOW
             )
     with pytest.raises(RecipientError, match="Too many wrong codes"):
-        recipients.confirm_verification_code(
+        verification.confirm_verification_code(
             recipient=ops, channel=Channel.EMAIL, code="abcdef", now=NOW
         )
 
@@ -240,11 +240,11 @@ def test_accounts_created_before_notifications_get_their_owner_lazily(account, o
 def test_code_limits_count_per_account_and_address_whatever_is_removed_and_added(account):
     """SPEC §6: one a minute and ten a day, per account and per address."""
     ops = recipients.add_recipient(account=account, name="Ops", email="", mobile="+8613800138001")
-    recipients.send_verification_code(recipient=ops, channel=Channel.SMS, now=NOW)
+    verification.send_verification_code(recipient=ops, channel=Channel.SMS, now=NOW)
     recipients.remove_recipient(recipient=ops)
     again = recipients.add_recipient(account=account, name="Ops", email="", mobile="+8613800138001")
     with pytest.raises(RecipientError, match="just sent"):
-        recipients.send_verification_code(
+        verification.send_verification_code(
             recipient=again, channel=Channel.SMS, now=NOW + dt.timedelta(seconds=2)
         )
     # Another address of the same account is limited by the account's minute too.
@@ -252,7 +252,7 @@ def test_code_limits_count_per_account_and_address_whatever_is_removed_and_added
         account=account, name="Desk", email="desk@example.com", mobile=""
     )
     with pytest.raises(RecipientError, match="just sent"):
-        recipients.send_verification_code(
+        verification.send_verification_code(
             recipient=other, channel=Channel.EMAIL, now=NOW + dt.timedelta(seconds=3)
         )
     # Another account sending to the same number is limited by the number's minute.
@@ -261,22 +261,22 @@ def test_code_limits_count_per_account_and_address_whatever_is_removed_and_added
         account=stranger, name="Ops", email="", mobile="+8613800138001"
     )
     with pytest.raises(RecipientError, match="just sent"):
-        recipients.send_verification_code(
+        verification.send_verification_code(
             recipient=theirs, channel=Channel.SMS, now=NOW + dt.timedelta(seconds=4)
         )
     # Ten a day per account, however the codes are spread over its addresses.
     for minute in range(1, 10):
         target = again if minute % 2 else other
         channel = Channel.SMS if minute % 2 else Channel.EMAIL
-        recipients.send_verification_code(
+        verification.send_verification_code(
             recipient=target, channel=channel, now=NOW + dt.timedelta(minutes=minute * 2)
         )
     with pytest.raises(RecipientError, match="Too many codes today"):
-        recipients.send_verification_code(
+        verification.send_verification_code(
             recipient=other, channel=Channel.EMAIL, now=NOW + dt.timedelta(minutes=30)
         )
     assert VerificationCode.objects.filter(account=account).count() == 10
-    assert recipients.send_verification_code(
+    assert verification.send_verification_code(
         recipient=other, channel=Channel.EMAIL, now=NOW + dt.timedelta(days=1, minutes=1)
     )
 
