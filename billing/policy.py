@@ -33,3 +33,19 @@ ARREARS_GRACE = dt.timedelta(hours=24)
 ARREARS_RECLAIM_AFTER_STOP = dt.timedelta(days=7)
 PUSH_SETTLEMENT_HOUR = 6
 CAPTCHA_SETTLEMENT_HOUR = 8
+
+
+def template_limits() -> dict:
+    """The numbers above as templates and notices quote them: nobody writes "1,000 DAU" or
+    "24 hours" into a page or a message; they print these."""
+    return {
+        "push_trial_dau": PUSH_TRIAL_DAU_LIMIT,
+        "push_trial_reclaim_days": PUSH_TRIAL_RECLAIM_AFTER_DAYS,
+        "destroy_days_after_stop": PUSH_DESTROY_DAY_AFTER_EXPIRY - PUSH_STOP_DAY_AFTER_EXPIRY,
+        "expiry_reminder_days": max(PUSH_EXPIRY_REMINDER_DAYS_BEFORE),
+        "arrears_grace_hours": int(ARREARS_GRACE.total_seconds() // 3600),
+        "arrears_reclaim_days": ARREARS_RECLAIM_AFTER_STOP.days,
+        "captcha_trial_verifications": CAPTCHA_TRIAL_VERIFICATIONS,
+        "captcha_trial_days": CAPTCHA_TRIAL_VALIDITY.days,
+        "push_apps_per_platform": PUSH_APPS_PER_PLATFORM,
+    }

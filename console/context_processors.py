@@ -1,3 +1,4 @@
+from billing import policy
 from billing.selectors import acting_for_user
 
 
@@ -6,4 +7,9 @@ def console(request):
     acting = getattr(request, "acting", None)
     if acting is None and getattr(request, "user", None) is not None:
         acting = acting_for_user(request.user)
-    return {"acting": acting, "account": acting.account if acting else None}
+    return {
+        "acting": acting,
+        "account": acting.account if acting else None,
+        # SPEC numbers for the page text (billing/policy.py): no template spells them.
+        "limits": policy.template_limits(),
+    }

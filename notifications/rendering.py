@@ -15,6 +15,7 @@ from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from billing import policy
 from billing.days import BILLING_TZ
 
 from .kinds import KINDS, console_link
@@ -43,6 +44,7 @@ def template_context(*, notice, recipient, language: str) -> dict:
         "settings_link": settings.CONSOLE_BASE_URL.rstrip("/") + reverse("notifications:settings"),
         "language": language,
         "notice_day": notice.day,
+        "limits": policy.template_limits(),
     }
 
 

@@ -9,6 +9,7 @@ from billing import roles
 from billing.errors import BillingError
 from billing.models import OPEN_REFUND_STATES, Order, RefundTicket
 from billing.services import refunds as refund_services
+from billing.text import REASON_LENGTH
 from console.access import console_view
 
 
@@ -40,6 +41,7 @@ def refund_request(request, number: str):
         "open_ticket": order.refund_tickets.filter(status__in=OPEN_REFUND_STATES).first(),
         "error": error,
         "can_spend": roles.can_spend(request.acting.role),
+        "reason_length": REASON_LENGTH,  # the service's own limit (billing/text.py)
     }
     return render(request, "console/refunds/request.html", context, status=400 if error else 200)
 
