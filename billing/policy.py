@@ -28,6 +28,11 @@ PUSH_DESTROY_DAY_AFTER_EXPIRY = 15
 PUSH_POSTPAID_BATCH_LIMIT = 50
 PUSH_FIVE_DAY_REFUND_DAYS = 5
 
+# Staff money actions (issue 12): above the limit a second staff member approves; above the
+# ceiling nobody can (larger sums arrive as recharges or confirmed bank transfers).
+STAFF_SINGLE_APPROVAL_LIMIT = Decimal("10000.00")
+STAFF_ADJUSTMENT_CEILING = Decimal("1000000.00")
+
 # Postpaid arrears (§3, and §2 by Decision)
 ARREARS_GRACE = dt.timedelta(hours=24)
 ARREARS_RECLAIM_AFTER_STOP = dt.timedelta(days=7)
@@ -48,4 +53,6 @@ def template_limits() -> dict:
         "captcha_trial_verifications": CAPTCHA_TRIAL_VERIFICATIONS,
         "captcha_trial_days": CAPTCHA_TRIAL_VALIDITY.days,
         "push_apps_per_platform": PUSH_APPS_PER_PLATFORM,
+        "staff_single_approval_limit": STAFF_SINGLE_APPROVAL_LIMIT,
+        "staff_adjustment_ceiling": STAFF_ADJUSTMENT_CEILING,
     }

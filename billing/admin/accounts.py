@@ -10,14 +10,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from billing import policy
 from billing.errors import BillingError
 from billing.models import (
     Account,
     Invitation,
     Membership,
 )
+from billing.money import yuan
 from billing.services import accounts as account_services
-from billing.services import ledger
+from billing.services import approvals
 
 from . import search as admin_search
 from . import staff_pages as admin_staff
@@ -60,6 +62,15 @@ class BalanceAdjustmentForm(forms.Form):
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required, e.g. 'bank transfer received 2026-11-20, ref 8812'."),
+    )
+    bank_reference = forms.CharField(
+        label=_("Bank reference"),
+        max_length=64,
+        required=False,
+        help_text=_("For a transfer received: a reference credited before is flagged."),
+    )
+    reference_checked = forms.BooleanField(
+        label=_("I checked: this reference is to be credited again"), required=False
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput)
 
@@ -215,18 +226,31 @@ class AccountAdmin(admin.ModelAdmin):
             request.POST or None, initial={"idempotency_key": uuid.uuid4().hex}
         )
         if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
             try:
-                ledger.adjust_balance(
+                outcome = approvals.request_adjustment(
                     account=account,
-                    cash=form.cleaned_data["cash"],
-                    gift=form.cleaned_data["gift"],
-                    reason=form.cleaned_data["reason"],
+                    cash=data["cash"],
+                    gift=data["gift"],
+                    reason=data["reason"],
                     by=request.user,
-                    idempotency_key=f"admin-adjust:{form.cleaned_data['idempotency_key']}",
+                    idempotency_key=data["idempotency_key"],
+                    bank_reference=data["bank_reference"],
+                    reference_checked=data["reference_checked"],
                 )
             except BillingError as error:
                 form.add_error(None, str(error))
             else:
+                if outcome.pending:
+                    self.message_user(
+                        request,
+                        _("Above %(limit)s: sent to a second staff member for approval.")
+                        % {"limit": yuan(policy.STAFF_SINGLE_APPROVAL_LIMIT)},
+                        messages.WARNING,
+                    )
+                    return redirect(
+                        reverse("admin:billing_staffapproval_change", args=[outcome.approval.pk])
+                    )
                 self.message_user(request, _("Balance adjusted; a ledger entry was written."))
                 return redirect(reverse("admin:billing_account_change", args=[pk]))
         return self._account_form_page(

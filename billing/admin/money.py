@@ -1,22 +1,29 @@
 """Money history: ledger, vouchers, recharges, orders and postpaid bill lines (read-only, or
 through a service with a reason)."""
 
+import uuid
 from decimal import Decimal
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from billing import policy
+from billing.errors import BillingError
 from billing.models import (
     LedgerEntry,
     Order,
     PostpaidBillLine,
     Recharge,
+    StaffApproval,
     Voucher,
 )
 from billing.money import yuan
-from billing.services import recharges, staff
+from billing.services import approvals, recharges
 
 from .common import ReadOnlyAdmin, StaffReasonForm, money_column
 
@@ -55,6 +62,12 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 
 class VoucherForm(StaffReasonForm):
+    # The same form submitted twice asks for one approval (a replay without it still works: the
+    # voucher code is unique).
+    key = forms.CharField(
+        widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex, required=False
+    )
+
     class Meta:
         model = Voucher
         fields = ["account", "code", "amount", "min_spend", "product", "expires_at"]
@@ -91,7 +104,29 @@ class VoucherAdmin(admin.ModelAdmin):
         return False  # a granted voucher is what the customer was given
 
     def save_model(self, request, obj, form, change):
-        staff.grant_voucher(voucher=obj, by=request.user, reason=form.cleaned_data["reason"])
+        outcome = approvals.request_voucher(
+            voucher=obj,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            idempotency_key=form.cleaned_data["key"] or uuid.uuid4().hex,
+        )
+        request.voucher_approval = outcome.approval
+
+    def log_addition(self, request, obj, message):
+        if obj.pk is not None:  # a voucher waiting for approval does not exist yet
+            super().log_addition(request, obj, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        approval = getattr(request, "voucher_approval", None)
+        if approval is None:
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(
+            request,
+            _("Above %(limit)s: sent to a second staff member for approval.")
+            % {"limit": yuan(policy.STAFF_SINGLE_APPROVAL_LIMIT)},
+            messages.WARNING,
+        )
+        return redirect(reverse("admin:billing_staffapproval_change", args=[approval.pk]))
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -204,3 +239,95 @@ class RechargeAdmin(ReadOnlyAdmin):
 
     def has_adjust_balance_permission(self, request):
         return request.user.has_perm("billing.adjust_balance")
+
+
+@admin.register(StaffApproval)
+class StaffApprovalAdmin(ReadOnlyAdmin):
+    """Adjustments and vouchers above one person's limit: another staff member decides."""
+
+    list_display = [
+        "id",
+        "requested_at",
+        "kind",
+        "account",
+        "amount_shown",
+        "requested_by",
+        "status",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["account__name", "account__owner__email", "bank_reference", "voucher_code"]
+    list_select_related = ["account", "requested_by"]
+    change_form_template = "admin/billing/staffapproval/change_form.html"
+    readonly_fields = [
+        "kind",
+        "status",
+        "account",
+        "cash_shown",
+        "gift_shown",
+        "bank_reference",
+        "voucher_code",
+        "voucher_expires_at",
+        "reason",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+        "ledger_entry",
+        "voucher",
+    ]
+    fields = readonly_fields
+
+    @admin.display(description=_("amount"))
+    def amount_shown(self, obj):
+        return yuan(obj.amount)
+
+    @admin.display(description=_("cash"))
+    def cash_shown(self, obj):
+        return yuan(obj.cash)
+
+    @admin.display(description=_("gift credit"))
+    def gift_shown(self, obj):
+        return yuan(obj.gift)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/decide/<str:decision>/",
+                self.admin_site.admin_view(self.decide),
+                name="billing_staffapproval_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        approval = self.get_object(request, object_id)
+        extra = {
+            "can_decide": approval is not None
+            and approval.status == StaffApproval.Status.PENDING
+            and request.user.has_perm("billing.change_staffapproval"),
+            "is_own": approval is not None and approval.requested_by_id == request.user.pk,
+            "reference_use": approvals.reference_use(approval.bank_reference) if approval else "",
+            "show_save": False,
+            "show_save_and_continue": False,
+        }
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    def decide(self, request, pk: int, decision: str):
+        if request.method != "POST" or not request.user.has_perm("billing.change_staffapproval"):
+            raise PermissionDenied
+        approval = get_object_or_404(StaffApproval, pk=pk)
+        try:
+            if decision == "approve":
+                approvals.approve(approval=approval, by=request.user)
+                self.message_user(request, _("Approved: the change was made."))
+            elif decision == "reject":
+                approvals.reject(
+                    approval=approval, by=request.user, reason=request.POST.get("reason", "")
+                )
+                self.message_user(request, _("Rejected: nothing was changed."))
+            else:
+                raise BillingError(_("Unknown decision."))
+        except BillingError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        return redirect(reverse("admin:billing_staffapproval_change", args=[pk]))

@@ -1,4 +1,5 @@
 from .accounts import Account, Invitation, Membership
+from .approvals import StaffApproval
 from .apps import OVERSEAS_ACCESS_POINTS, AccessPoint, CaptchaApp, PushApp, PushAppStop
 from .audit import AuditEvent
 from .catalog import PackSku, Product
@@ -51,6 +52,7 @@ __all__ = [
     "Recharge",
     "RefundTicket",
     "RefundTicketEvent",
+    "StaffApproval",
     "TagBinding",
     "VerificationEvent",
     "Voucher",

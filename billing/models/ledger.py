@@ -45,6 +45,8 @@ class LedgerEntry(models.Model):
     )
     memo = models.CharField(_("memo"), max_length=200, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # A support credit's bank transfer reference: a second credit with it is warned about.
+    bank_reference = models.CharField(_("bank reference"), max_length=64, blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

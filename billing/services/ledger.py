@@ -31,6 +31,7 @@ def post_entry(
     created_by=None,
     idempotency_key: str | None = None,
     corrects: LedgerEntry | None = None,
+    bank_reference: str = "",
 ) -> LedgerEntry:
     """Append one entry and move the cached balances with it. The caller holds lock_account()."""
     if not connection.in_atomic_block:
@@ -52,6 +53,7 @@ def post_entry(
         created_by=created_by,
         idempotency_key=idempotency_key,
         corrects=corrects,
+        bank_reference=bank_reference,
     )
     account.save(update_fields=["cash_balance", "gift_balance"])
     balance_events.balance_changed(account=account, before_available=before_available)
@@ -158,7 +160,14 @@ def recharge(
 
 
 def adjust_balance(
-    *, account: Account, cash: Decimal, gift: Decimal, reason: str, by, idempotency_key: str
+    *,
+    account: Account,
+    cash: Decimal,
+    gift: Decimal,
+    reason: str,
+    by,
+    idempotency_key: str,
+    bank_reference: str = "",
 ) -> LedgerEntry:
     """Staff credit or debit with a required reason (e.g. a bank transfer received)."""
     reason = reason.strip()
@@ -194,4 +203,5 @@ def adjust_balance(
             created_by=by,
             memo="Adjustment by support",
             idempotency_key=idempotency_key,
+            bank_reference=bank_reference,
         )
