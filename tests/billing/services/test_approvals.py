@@ -81,7 +81,7 @@ def test_a_bank_reference_credited_before_is_refused_until_checked():
     support = SupportFactory()
     account = AccountFactory()
     adjust(support, account, "500", key="k1", bank_reference="CMB-8812")
-    with pytest.raises(approvals.ReferenceAlreadyUsed, match="(?i)cmb-8812 was used before"):
+    with pytest.raises(approvals.ReferenceAlreadyUsed, match=r"(?i)cmb-8812 was used before"):
         adjust(support, AccountFactory(), "500", key="k2", bank_reference="cmb-8812")
     assert LedgerEntry.objects.count() == 1
     adjust(support, account, "500", key="k3", bank_reference="CMB-8812", reference_checked=True)
