@@ -94,8 +94,8 @@ def post_entries(*, account: Account, entries: list[dict], at) -> None:
             """
             INSERT INTO billing_ledgerentry
                 (account_id, kind, cash_amount, gift_amount, cash_balance_after,
-                 gift_balance_after, bill_line_id, memo, reason, created_at)
-            SELECT %s, k, c, g, ca, ga, b, m, '', %s
+                 gift_balance_after, bill_line_id, memo, reason, bank_reference, created_at)
+            SELECT %s, k, c, g, ca, ga, b, m, '', '', %s
             FROM unnest(%s::text[], %s::numeric[], %s::numeric[], %s::numeric[],
                         %s::numeric[], %s::bigint[], %s::text[]) AS e(k, c, g, ca, ga, b, m)
             """,
