@@ -22,7 +22,10 @@ class Recipient(models.Model):
     """Someone a main account sends messages to: the owner, a sub-account, or any contact."""
 
     account = models.ForeignKey(
-        "billing.Account", on_delete=models.CASCADE, related_name="message_recipients"
+        "billing.Account",
+        on_delete=models.CASCADE,
+        related_name="message_recipients",
+        verbose_name=_("account"),
     )
     name = models.CharField(_("name"), max_length=80)
     email = models.EmailField(_("email"), blank=True)
@@ -34,13 +37,20 @@ class Recipient(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="message_recipients",
+        verbose_name=_("user"),
     )
     is_owner = models.BooleanField(_("account owner"), default=False)
-    email_verified_at = models.DateTimeField(null=True, blank=True)
-    mobile_verified_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    email_verified_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("email verified at")
+    )
+    mobile_verified_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("mobile verified at")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("message recipient")
+        verbose_name_plural = _("message recipients")
         ordering = ["-is_owner", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -86,11 +96,18 @@ class Recipient(models.Model):
 class Subscription(models.Model):
     """One ticked cell of the category × channel matrix of one recipient."""
 
-    recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="subscriptions")
-    category = models.CharField(max_length=20, choices=Category)
-    channel = models.CharField(max_length=8, choices=Channel)
+    recipient = models.ForeignKey(
+        Recipient,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=_("recipient"),
+    )
+    category = models.CharField(max_length=20, choices=Category, verbose_name=_("category"))
+    channel = models.CharField(max_length=8, choices=Channel, verbose_name=_("channel"))
 
     class Meta:
+        verbose_name = _("message subscription")
+        verbose_name_plural = _("message subscriptions")
         ordering = ["recipient", "category", "channel"]
         constraints = [
             models.UniqueConstraint(
@@ -109,9 +126,15 @@ class VerificationCode(models.Model):
     address) count every code sent, whatever was removed and added again.
     """
 
-    account = models.ForeignKey("billing.Account", on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(
+        "billing.Account", on_delete=models.CASCADE, related_name="+", verbose_name=_("account")
+    )
     recipient = models.ForeignKey(
-        Recipient, null=True, on_delete=models.SET_NULL, related_name="verification_codes"
+        Recipient,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="verification_codes",
+        verbose_name=_("recipient"),
     )
     channel = models.CharField(
         max_length=8,
@@ -119,16 +142,19 @@ class VerificationCode(models.Model):
             (Channel.EMAIL.value, Channel.EMAIL.label),
             (Channel.SMS.value, Channel.SMS.label),
         ],
+        verbose_name=_("channel"),
     )
     # The address the code went to: a code proves only that address, not a later edit.
-    address = models.CharField(max_length=254)
-    code_hash = models.CharField(max_length=64)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
+    address = models.CharField(max_length=254, verbose_name=_("address"))
+    code_hash = models.CharField(max_length=64, verbose_name=_("code hash"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("used at"))
 
     class Meta:
+        verbose_name = _("verification code")
+        verbose_name_plural = _("verification codes")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "channel", "created_at"]),
@@ -183,20 +209,35 @@ def _untag(obj: dict):
 class Notice(models.Model):
     """One thing that happened, told at most once per (subject, kind, day) (SPEC.md §3)."""
 
-    account = models.ForeignKey("billing.Account", on_delete=models.CASCADE, related_name="notices")
+    account = models.ForeignKey(
+        "billing.Account",
+        on_delete=models.CASCADE,
+        related_name="notices",
+        verbose_name=_("account"),
+    )
     kind = models.CharField(_("kind"), max_length=40, choices=Kind)
-    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    subject_id = models.PositiveBigIntegerField()
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("subject type")
+    )
+    subject_id = models.PositiveBigIntegerField(verbose_name=_("subject id"))
     subject = GenericForeignKey("subject_type", "subject_id")
     # The Asia/Shanghai calendar day the notice is for.
     day = models.DateField(_("day"))
     # Frozen at notice time: what the message says even if the subject changes or is destroyed.
     context = models.JSONField(
-        default=dict, blank=True, encoder=ContextEncoder, decoder=ContextDecoder
+        default=dict,
+        blank=True,
+        encoder=ContextEncoder,
+        decoder=ContextDecoder,
+        verbose_name=_("context"),
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
 
     class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["account", "-created_at"])]
         constraints = [
@@ -222,8 +263,12 @@ class Delivery(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
-    recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="deliveries")
+    notice = models.ForeignKey(
+        Notice, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("notice")
+    )
+    recipient = models.ForeignKey(
+        Recipient, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("recipient")
+    )
     channel = models.CharField(_("channel"), max_length=8, choices=Channel)
     # The email address or E.164 number when the notice fanned out.
     address = models.CharField(_("to"), max_length=254, blank=True)
@@ -231,17 +276,18 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     # Set while a worker talks to the provider; a crash leaves it set, and then the outcome is
     # unknown, so the delivery is failed for a person to resend rather than risk a duplicate.
-    sending_since = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sending_since = models.DateTimeField(null=True, blank=True, verbose_name=_("sending since"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
     provider_message_id = models.CharField(_("provider message id"), max_length=200, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "deliveries"
         indexes = [
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(
@@ -288,17 +334,17 @@ class Delivery(models.Model):
 class DevSmsMessage(models.Model):
     """What the development SMS backend "sent": read them in the admin instead of on a phone."""
 
-    phone_number = models.CharField(max_length=20)
-    template = models.CharField(max_length=60)
-    params = models.JSONField(default=list)
-    text = models.TextField()
-    reference = models.CharField(max_length=80, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    phone_number = models.CharField(max_length=20, verbose_name=_("phone number"))
+    template = models.CharField(max_length=60, verbose_name=_("template"))
+    params = models.JSONField(default=list, verbose_name=_("parameters"))
+    text = models.TextField(verbose_name=_("text"))
+    reference = models.CharField(max_length=80, blank=True, verbose_name=_("reference"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("development SMS")
+        verbose_name_plural = _("development SMS outbox")
         ordering = ["-created_at", "-id"]
-        verbose_name = "development SMS"
-        verbose_name_plural = "development SMS outbox"
 
     def __str__(self) -> str:
         # Not the text: titles and logs would show a verification code to anyone.

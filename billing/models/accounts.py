@@ -29,7 +29,10 @@ class Account(models.Model):
         REQUESTED = "requested", _("Requested")
 
     owner = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_account"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_account",
+        verbose_name=_("owner"),
     )
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("type"), max_length=12, choices=Kind, default=Kind.INDIVIDUAL)
@@ -47,16 +50,23 @@ class Account(models.Model):
     verified_name = models.CharField(_("legal name"), max_length=120, blank=True)
     verified_number = models.CharField(_("ID / registration number"), max_length=40, blank=True)
     verified_document = models.CharField(_("document"), max_length=12, blank=True)
-    verification_submitted_at = models.DateTimeField(null=True, blank=True)
-    verification_decided_at = models.DateTimeField(null=True, blank=True)
+    verification_submitted_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("verification submitted at")
+    )
+    verification_decided_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("verification decided at")
+    )
     verification_decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("verification decided by"),
     )
-    verification_rejection_reason = models.CharField(max_length=300, blank=True)
+    verification_rejection_reason = models.CharField(
+        max_length=300, blank=True, verbose_name=_("verification rejection reason")
+    )
 
     captcha_postpaid = models.CharField(
         _("CAPTCHA postpaid"),
@@ -77,17 +87,23 @@ class Account(models.Model):
     gift_balance = MoneyField(_("gift credit"), default=ZERO)
 
     balance_alert_threshold = MoneyField(_("balance alert threshold"), null=True, blank=True)
-    balance_alert_sent = models.BooleanField(default=False)
+    balance_alert_sent = models.BooleanField(default=False, verbose_name=_("balance alert sent"))
     arrears_since = models.DateTimeField(_("in arrears since"), null=True, blank=True)
     # SPEC.md §2 Decision: the 90% usage notice is sent once per crossing; a purchase that brings
     # usage back under 90% re-arms it.
-    captcha_usage_alert_sent = models.BooleanField(default=False)
+    captcha_usage_alert_sent = models.BooleanField(
+        default=False, verbose_name=_("usage alert sent")
+    )
     # The five-day no-reason refund is a once-per-main-account right (SPEC.md §3 Refunds).
-    five_day_refund_used_at = models.DateTimeField(null=True, blank=True)
+    five_day_refund_used_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("five-day refund used at")
+    )
 
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
         ordering = ["id"]
         permissions = [
             ("adjust_balance", "Can credit or debit an account's balance with a reason"),
@@ -155,14 +171,21 @@ class Membership(models.Model):
         RESOURCE = "resource", _("Resource")
         READONLY = "readonly", _("Read-only")
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("account")
     )
-    role = models.CharField(max_length=10, choices=Role)
-    created_at = models.DateTimeField(default=timezone.now)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="membership",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(max_length=10, choices=Role, verbose_name=_("role"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("sub-account")
+        verbose_name_plural = _("sub-accounts")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -179,23 +202,38 @@ class Invitation(models.Model):
         DECLINED = "declined", _("Declined")
         REVOKED = "revoked", _("Withdrawn")
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField()
-    role = models.CharField(max_length=10, choices=Membership.Role)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("account")
+    )
+    email = models.EmailField(verbose_name=_("email"))
+    role = models.CharField(max_length=10, choices=Membership.Role, verbose_name=_("role"))
     # Only the hash is stored: the link in the email is the proof that the invitee reads it.
-    token_hash = models.CharField(max_length=64, unique=True)
-    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name=_("token hash"))
+    status = models.CharField(
+        max_length=10, choices=Status, default=Status.PENDING, verbose_name=_("status")
+    )
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("invited by"),
     )
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("accepted by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
 
     class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(

@@ -35,26 +35,53 @@ class StaffApproval(FSMModelMixin, models.Model):
     voucher_code = models.CharField(_("voucher code"), max_length=32, blank=True)
     voucher_min_spend = MoneyField(_("minimum spend"), default=ZERO)
     voucher_product = models.ForeignKey(
-        "billing.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "billing.Product",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("voucher product"),
     )
-    voucher_expires_at = models.DateTimeField(null=True, blank=True)
+    voucher_expires_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("voucher expires at")
+    )
     reason = models.TextField(_("reason"))
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
     decision_reason = models.TextField(_("decision reason"), blank=True)
     ledger_entry = models.OneToOneField(
-        "billing.LedgerEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "billing.LedgerEntry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("ledger entry"),
     )
     voucher = models.OneToOneField(
-        "billing.Voucher", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "billing.Voucher",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("voucher"),
     )
-    idempotency_key = models.CharField(max_length=64, unique=True)
+    idempotency_key = models.CharField(
+        max_length=64, unique=True, verbose_name=_("idempotency key")
+    )
 
     class Meta:
         ordering = ["status", "-requested_at"]

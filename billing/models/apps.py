@@ -9,15 +9,19 @@ class CaptchaApp(models.Model):
     """A CAPTCHA integration; packs and postpaid are account-wide, not per app (SPEC.md §2)."""
 
     account = models.ForeignKey(
-        "billing.Account", on_delete=models.CASCADE, related_name="captcha_apps"
+        "billing.Account",
+        on_delete=models.CASCADE,
+        related_name="captcha_apps",
+        verbose_name=_("account"),
     )
     name = models.CharField(_("name"), max_length=60)
     captcha_app_id = models.PositiveBigIntegerField(_("CaptchaAppId"), unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("CAPTCHA app")
+        verbose_name_plural = _("CAPTCHA apps")
         ordering = ["id"]
-        verbose_name = "CAPTCHA app"
 
     def __str__(self) -> str:
         return f"{self.name} ({self.captcha_app_id})"
@@ -65,7 +69,10 @@ class PushApp(FSMModelMixin, models.Model):
         STAFF = "staff", _("Stopped by support")
 
     account = models.ForeignKey(
-        "billing.Account", on_delete=models.CASCADE, related_name="push_apps"
+        "billing.Account",
+        on_delete=models.CASCADE,
+        related_name="push_apps",
+        verbose_name=_("account"),
     )
     platform = models.CharField(_("platform"), max_length=8, choices=Platform)
     name = models.CharField(_("name"), max_length=60)
@@ -77,24 +84,31 @@ class PushApp(FSMModelMixin, models.Model):
         _("billing mode"), max_length=8, choices=BillingMode, default=BillingMode.TRIAL
     )
     state = FSMField(_("state"), max_length=10, choices=State, default=State.ACTIVE, protected=True)
-    stop_reason = models.CharField(max_length=20, choices=StopReason, blank=True, default="")
+    stop_reason = models.CharField(
+        max_length=20, choices=StopReason, blank=True, default="", verbose_name=_("stop reason")
+    )
     # Over the prepaid capacity: pushes are slowed (never billed extra).
-    throttled = models.BooleanField(default=False)
-    stopped_at = models.DateTimeField(null=True, blank=True)
-    destroyed_at = models.DateTimeField(null=True, blank=True)
+    throttled = models.BooleanField(default=False, verbose_name=_("throttled"))
+    stopped_at = models.DateTimeField(null=True, blank=True, verbose_name=_("stopped at"))
+    destroyed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("destroyed at"))
     # A destroyed app the customer removed from their list; its orders and bills stay.
-    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("removed from the list at")
+    )
     # First enablement of postpaid; loyalty day numbers count from here and never reset.
-    postpaid_first_enabled_at = models.DateTimeField(null=True, blank=True)
+    postpaid_first_enabled_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("postpaid first enabled at")
+    )
     # The current (or last) postpaid period: days from postpaid_since on are billed postpaid while
     # the mode is postpaid; after support switched the app to prepaid, through postpaid_until.
-    postpaid_since = models.DateTimeField(null=True, blank=True)
-    postpaid_until = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    postpaid_since = models.DateTimeField(null=True, blank=True, verbose_name=_("postpaid since"))
+    postpaid_until = models.DateField(null=True, blank=True, verbose_name=_("last postpaid day"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("push app")
+        verbose_name_plural = _("push apps")
         ordering = ["id"]
-        verbose_name = "push app"
         indexes = [models.Index(fields=["account", "platform"])]
         constraints = [
             models.CheckConstraint(
@@ -137,14 +151,19 @@ class PushAppStop(models.Model):
     stopped_at only knows the current stop, and a resume before 06:00 would erase it.
     """
 
-    app = models.ForeignKey(PushApp, on_delete=models.CASCADE, related_name="stops")
-    reason = models.CharField(max_length=20, choices=PushApp.StopReason.choices)
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
+    app = models.ForeignKey(
+        PushApp, on_delete=models.CASCADE, related_name="stops", verbose_name=_("app")
+    )
+    reason = models.CharField(
+        max_length=20, choices=PushApp.StopReason.choices, verbose_name=_("reason")
+    )
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
 
     class Meta:
+        verbose_name = _("push app stop")
+        verbose_name_plural = _("push app stops")
         ordering = ["app", "started_at"]
-        verbose_name = "push app stop"
         constraints = [
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),

@@ -17,11 +17,15 @@ class Product(models.Model):
         # Only accounts that bought it before may buy again.
         CLOSED_TO_NEW = "closed_to_new", _("Closed to new customers")
 
-    code = models.CharField(max_length=16, choices=Code, unique=True)
-    name = models.CharField(max_length=60)
-    sale_status = models.CharField(max_length=16, choices=SaleStatus, default=SaleStatus.ON_SALE)
+    code = models.CharField(max_length=16, choices=Code, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=60, verbose_name=_("name"))
+    sale_status = models.CharField(
+        max_length=16, choices=SaleStatus, default=SaleStatus.ON_SALE, verbose_name=_("sale status")
+    )
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -36,17 +40,20 @@ class PackSku(models.Model):
         COUNT = "count", _("Count pack")
         TOPUP = "topup", _("Top-up pack")
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="skus")
-    code = models.SlugField(max_length=40, unique=True)
-    kind = models.CharField(max_length=8, choices=Kind)
-    verifications = models.PositiveBigIntegerField()
-    price = MoneyField()
-    validity_days = models.PositiveSmallIntegerField()
-    active = models.BooleanField(default=True)
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="skus", verbose_name=_("product")
+    )
+    code = models.SlugField(max_length=40, unique=True, verbose_name=_("code"))
+    kind = models.CharField(max_length=8, choices=Kind, verbose_name=_("kind"))
+    verifications = models.PositiveBigIntegerField(verbose_name=_("verifications"))
+    price = MoneyField(verbose_name=_("price"))
+    validity_days = models.PositiveSmallIntegerField(verbose_name=_("validity (days)"))
+    active = models.BooleanField(default=True, verbose_name=_("on sale"))
 
     class Meta:
+        verbose_name = _("pack SKU")
+        verbose_name_plural = _("pack SKUs")
         ordering = ["kind", "verifications"]
-        verbose_name = "pack SKU"
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="sku_price_nonneg"),
             models.CheckConstraint(condition=Q(verifications__gt=0), name="sku_size_positive"),

@@ -28,41 +28,76 @@ class Order(models.Model):
         REFUNDED = "refunded", _("Refunded")
 
     number = models.CharField(_("order number"), max_length=20, unique=True)
-    account = models.ForeignKey("billing.Account", on_delete=models.PROTECT, related_name="orders")
-    product = models.ForeignKey("billing.Product", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        "billing.Account",
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("account"),
+    )
+    product = models.ForeignKey(
+        "billing.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
     kind = models.CharField(_("kind"), max_length=8, choices=Kind)
     status = FSMField(_("status"), max_length=10, choices=Status, default=Status.PAID)
 
-    sku = models.ForeignKey("billing.PackSku", null=True, blank=True, on_delete=models.PROTECT)
-    app = models.ForeignKey(
-        "billing.PushApp", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    sku = models.ForeignKey(
+        "billing.PackSku", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("pack")
     )
-    capacity_wan = models.PositiveIntegerField(null=True, blank=True)
-    months = models.PositiveSmallIntegerField(null=True, blank=True)
-    period_start = models.DateTimeField(null=True, blank=True)
-    period_end = models.DateTimeField(null=True, blank=True)
+    app = models.ForeignKey(
+        "billing.PushApp",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("app"),
+    )
+    capacity_wan = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("capacity (万 DAU peak)")
+    )
+    months = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("months"))
+    period_start = models.DateTimeField(null=True, blank=True, verbose_name=_("period start"))
+    period_end = models.DateTimeField(null=True, blank=True, verbose_name=_("period end"))
     refund_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refunds",
+        verbose_name=_("refund of"),
     )
 
     total = MoneyField(_("total"))
     voucher = models.OneToOneField(
-        "billing.Voucher", null=True, blank=True, on_delete=models.PROTECT, related_name="order"
+        "billing.Voucher",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="order",
+        verbose_name=_("voucher"),
     )
     voucher_amount = MoneyField(_("paid by voucher"), default=ZERO)
     gift_amount = MoneyField(_("paid by gift credit"), default=ZERO)
     cash_amount = MoneyField(_("paid by cash"), default=ZERO)
     # The pricing engine's line-by-line breakdown, as shown to the customer at checkout.
-    breakdown = models.JSONField(default=list, blank=True)
+    breakdown = models.JSONField(default=list, blank=True, verbose_name=_("breakdown"))
 
-    idempotency_key = models.CharField(max_length=64)
+    idempotency_key = models.CharField(max_length=64, verbose_name=_("idempotency key"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    refunded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
+    refunded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("refunded at"))
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
         constraints = [
             # A double-click or replayed POST carries the same key and can never create two orders.
@@ -111,31 +146,48 @@ class PostpaidBillLine(models.Model):
     """
 
     account = models.ForeignKey(
-        "billing.Account", on_delete=models.PROTECT, related_name="bill_lines"
+        "billing.Account",
+        on_delete=models.PROTECT,
+        related_name="bill_lines",
+        verbose_name=_("account"),
     )
-    product = models.ForeignKey("billing.Product", on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(
+        "billing.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
     app = models.ForeignKey(
         "billing.PushApp",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="bill_lines",
+        verbose_name=_("app"),
     )
     day = models.DateField(_("usage day"))
     quantity = models.PositiveBigIntegerField(_("DAU or verifications"))
-    charged_day_number = models.PositiveIntegerField(null=True, blank=True)
-    unit_price = models.DecimalField(max_digits=14, decimal_places=5)
-    discount_rate = models.DecimalField(max_digits=4, decimal_places=2, default=1)
-    amount = MoneyField()
-    # Part of the amount the balance could not cover when it was settled (arrears).
-    debt_amount = MoneyField(default=ZERO)
-    breakdown = models.JSONField(default=list, blank=True)
-    adjusts = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="adjustments"
+    charged_day_number = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("charged day number")
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    unit_price = models.DecimalField(max_digits=14, decimal_places=5, verbose_name=_("unit price"))
+    discount_rate = models.DecimalField(
+        max_digits=4, decimal_places=2, default=1, verbose_name=_("discount rate")
+    )
+    amount = MoneyField(verbose_name=_("amount"))
+    # Part of the amount the balance could not cover when it was settled (arrears).
+    debt_amount = MoneyField(default=ZERO, verbose_name=_("debt amount"))
+    breakdown = models.JSONField(default=list, blank=True, verbose_name=_("breakdown"))
+    adjusts = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="adjustments",
+        verbose_name=_("adjusts"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("postpaid bill line")
+        verbose_name_plural = _("postpaid bill lines")
         ordering = ["-day", "id"]
         constraints = [
             models.UniqueConstraint(

@@ -17,8 +17,12 @@ class CaptchaPackQuerySet(models.QuerySet):
 class CaptchaPack(models.Model):
     """Verifications owned by an account; each pack keeps its own validity (SPEC.md §2)."""
 
-    account = models.ForeignKey("billing.Account", on_delete=models.CASCADE, related_name="packs")
-    sku = models.ForeignKey("billing.PackSku", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        "billing.Account", on_delete=models.CASCADE, related_name="packs", verbose_name=_("account")
+    )
+    sku = models.ForeignKey(
+        "billing.PackSku", on_delete=models.PROTECT, related_name="+", verbose_name=_("pack")
+    )
     kind = models.CharField(
         max_length=8,
         choices=[
@@ -26,21 +30,28 @@ class CaptchaPack(models.Model):
             ("count", _("Count pack")),
             ("topup", _("Top-up pack")),
         ],
+        verbose_name=_("kind"),
     )
-    size = models.PositiveBigIntegerField()
-    used = models.PositiveBigIntegerField(default=0)
-    bought_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
+    size = models.PositiveBigIntegerField(verbose_name=_("size"))
+    used = models.PositiveBigIntegerField(default=0, verbose_name=_("used"))
+    bought_at = models.DateTimeField(default=timezone.now, verbose_name=_("bought at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
     order = models.OneToOneField(
-        "billing.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="pack"
+        "billing.Order",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pack",
+        verbose_name=_("order"),
     )
-    refunded_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("refunded at"))
 
     objects = CaptchaPackQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("CAPTCHA pack")
+        verbose_name_plural = _("CAPTCHA packs")
         ordering = ["expires_at", "bought_at", "id"]
-        verbose_name = "CAPTCHA pack"
         indexes = [models.Index(fields=["account", "expires_at"])]
         constraints = [
             models.CheckConstraint(condition=Q(used__lte=F("size")), name="pack_used_within_size"),
@@ -81,22 +92,29 @@ class PushSubscription(FSMModelMixin, models.Model):
         ENDED = "ended", _("Ended")
 
     app = models.ForeignKey(
-        "billing.PushApp", on_delete=models.CASCADE, related_name="subscriptions"
+        "billing.PushApp",
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=_("app"),
     )
     capacity_wan = models.PositiveIntegerField(_("capacity (万 DAU peak)"))
     months = models.PositiveSmallIntegerField(_("duration (months)"))
-    period_start = models.DateTimeField()
-    expires_at = models.DateTimeField()
+    period_start = models.DateTimeField(verbose_name=_("period start"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
     auto_renew = models.BooleanField(_("auto-renew"), default=False)
     state = FSMField(_("state"), max_length=8, choices=State, default=State.ACTIVE, protected=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
     original_order = models.OneToOneField(
-        "billing.Order", on_delete=models.PROTECT, related_name="subscription"
+        "billing.Order",
+        on_delete=models.PROTECT,
+        related_name="subscription",
+        verbose_name=_("original order"),
     )
 
     class Meta:
+        verbose_name = _("push prepaid subscription")
+        verbose_name_plural = _("push prepaid subscriptions")
         ordering = ["expires_at", "id"]
-        verbose_name = "push prepaid subscription"
         constraints = [
             models.UniqueConstraint(
                 fields=["app"], condition=Q(state="active"), name="subscription_one_active_per_app"

@@ -32,36 +32,64 @@ class RefundTicket(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
     account = models.ForeignKey(
-        "billing.Account", on_delete=models.PROTECT, related_name="refund_tickets"
+        "billing.Account",
+        on_delete=models.PROTECT,
+        related_name="refund_tickets",
+        verbose_name=_("account"),
     )
     order = models.ForeignKey(
-        "billing.Order", on_delete=models.PROTECT, related_name="refund_tickets"
+        "billing.Order",
+        on_delete=models.PROTECT,
+        related_name="refund_tickets",
+        verbose_name=_("order"),
     )
-    kind = models.CharField(max_length=10, choices=Kind)
-    status = FSMField(max_length=14, choices=Status, default=Status.SUBMITTED)
+    kind = models.CharField(max_length=10, choices=Kind, verbose_name=_("kind"))
+    status = FSMField(
+        max_length=14, choices=Status, default=Status.SUBMITTED, verbose_name=_("status")
+    )
     customer_reason = models.TextField(_("reason"))
     quoted_amount = MoneyField(_("amount when requested"))
-    quoted_cash = MoneyField(null=True, blank=True)
-    quoted_gift = MoneyField(null=True, blank=True)
-    calculation = models.JSONField(default=list, blank=True)
-    covered_orders = models.ManyToManyField("billing.Order", blank=True, related_name="+")
-    approved_amount = MoneyField(null=True, blank=True)
-    staff_reason = models.TextField(blank=True)
-    refund_cash = MoneyField(null=True, blank=True)
-    refund_gift = MoneyField(null=True, blank=True)
+    quoted_cash = MoneyField(null=True, blank=True, verbose_name=_("quoted cash"))
+    quoted_gift = MoneyField(null=True, blank=True, verbose_name=_("quoted gift credit"))
+    calculation = models.JSONField(default=list, blank=True, verbose_name=_("calculation"))
+    covered_orders = models.ManyToManyField(
+        "billing.Order", blank=True, related_name="+", verbose_name=_("covered orders")
+    )
+    approved_amount = MoneyField(null=True, blank=True, verbose_name=_("approved amount"))
+    staff_reason = models.TextField(blank=True, verbose_name=_("staff reason"))
+    refund_cash = MoneyField(null=True, blank=True, verbose_name=_("refunded as cash"))
+    refund_gift = MoneyField(null=True, blank=True, verbose_name=_("refunded as gift credit"))
     refund_order = models.OneToOneField(
-        "billing.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "billing.Order",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("refund order"),
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
 
     class Meta:
+        verbose_name = _("refund ticket")
+        verbose_name_plural = _("refund tickets")
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -109,16 +137,25 @@ class RefundTicketEvent(models.Model):
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn by the customer")
 
-    ticket = models.ForeignKey(RefundTicket, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=16, choices=Action)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    ticket = models.ForeignKey(
+        RefundTicket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
     )
-    note = models.TextField(blank=True)
-    amount = MoneyField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=16, choices=Action, verbose_name=_("action"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    amount = MoneyField(null=True, blank=True, verbose_name=_("amount"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("refund ticket event")
+        verbose_name_plural = _("refund ticket events")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:

@@ -18,19 +18,30 @@ class BillingRun(models.Model):
         SETTLE_ONLY = "settle_only", _("Unbilled days only (at or before a completed run)")
 
     at = models.DateTimeField(_("as of"))
-    scope = models.CharField(max_length=12, choices=Scope, default=Scope.FULL)
-    status = models.CharField(max_length=10, choices=Status, default=Status.RUNNING)
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    report = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
-    trigger = models.CharField(max_length=20, default="command")
+    scope = models.CharField(
+        max_length=12, choices=Scope, default=Scope.FULL, verbose_name=_("scope")
+    )
+    status = models.CharField(
+        max_length=10, choices=Status, default=Status.RUNNING, verbose_name=_("status")
+    )
+    started_at = models.DateTimeField(default=timezone.now, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    report = models.JSONField(default=dict, blank=True, verbose_name=_("report"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    trigger = models.CharField(max_length=20, default="command", verbose_name=_("trigger"))
     # Set when support started the run from the admin ("run for this instant").
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("started by"),
     )
 
     class Meta:
+        verbose_name = _("billing run")
+        verbose_name_plural = _("billing runs")
         ordering = ["-started_at", "-id"]
         indexes = [models.Index(fields=["status", "at"])]
         permissions = [("start_run", "Can start a billing run for an instant")]
