@@ -131,6 +131,9 @@ class PushAppAdmin(admin.ModelAdmin):
                 app=app, state=PushSubscription.State.ACTIVE
             ).first(),
             "can_manage_service": request.user.has_perm(staff.MANAGE_SERVICE),
+            "resume_refusal": app
+            and app.state == PushApp.State.STOPPED
+            and staff.resume_refusal(app),
             "can_change_privileges": request.user.has_perm(staff.CHANGE_PRIVILEGES),
         }
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})

@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing import pricing
@@ -233,7 +234,7 @@ def renew_view(model_admin, request, pk: int):
         "From the stop on day 8 after expiry only support can renew (SPEC §3). The customer's "
         "balance pays at the console's price; the new period starts at the old expiry "
         "(%(expiry)s) and the app resumes."
-    ) % {"expiry": subscription.expires_at.strftime("%Y-%m-%d %H:%M")}
+    ) % {"expiry": timezone.localtime(subscription.expires_at).strftime("%Y-%m-%d %H:%M")}
     return _priced_purchase(
         model_admin,
         request,

@@ -55,8 +55,12 @@ def account_timeline(account: Account) -> list[Entry]:
             Entry(
                 entry.created_at,
                 _("Ledger"),
-                f"{entry.get_kind_display()} cash {yuan(entry.cash_amount)} "
-                f"gift {yuan(entry.gift_amount)}",
+                _("%(kind)s: cash %(cash)s, gift credit %(gift)s")
+                % {
+                    "kind": entry.get_kind_display(),
+                    "cash": yuan(entry.cash_amount),
+                    "gift": yuan(entry.gift_amount),
+                },
                 " · ".join(part for part in (entry.memo, entry.reason) if part),
                 entry.created_by.email if entry.created_by else "",
                 _admin_link(entry),

@@ -90,14 +90,39 @@ class AuditEvent(models.Model):
 
     @property
     def change(self) -> str:
+        """old → new as people read it: a state's label in the active language, not its code."""
         if self.old_value is None and self.new_value is None:
             return ""
-        return f"{_display(self.old_value)} → {_display(self.new_value)}"
+        choices = _value_choices().get(self.action)
+        return f"{_display(self.old_value, choices)} → {_display(self.new_value, choices)}"
 
 
-def _display(value) -> str:
+def _value_choices() -> dict:
+    from .accounts import Account
+    from .apps import PushApp
+    from .catalog import Product
+    from .packs import PushSubscription
+
+    A = AuditEvent.Action
+    return {
+        A.APP_STOPPED: PushApp.State,
+        A.APP_RESUMED: PushApp.State,
+        A.APP_DESTROYED: PushApp.State,
+        A.BILLING_MODE_CHANGED: PushApp.BillingMode,
+        A.SUBSCRIPTION_ENDED: PushSubscription.State,
+        A.VERIFICATION_SUBMITTED: Account.Verification,
+        A.VERIFICATION_APPROVED: Account.Verification,
+        A.VERIFICATION_REJECTED: Account.Verification,
+        A.CAPTCHA_POSTPAID_CHANGED: Account.CaptchaPostpaid,
+        A.SALE_STATUS_CHANGED: Product.SaleStatus,
+    }
+
+
+def _display(value, choices=None) -> str:
     if value is None:
         return "-"
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
+    if choices is not None and value in choices.values:
+        return str(choices(value).label)
     return str(value)

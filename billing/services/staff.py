@@ -50,25 +50,32 @@ def stop_app(*, app: PushApp, by, reason: str, now: dt.datetime | None = None) -
         )
 
 
+def resume_refusal(app: PushApp) -> str | None:
+    """Why support cannot resume this stopped app by hand, or None (the admin's button and the
+    service ask the same question): resuming must not give away paid service."""
+    if app.state == PushApp.State.DESTROYED:
+        return _("This app's data was destroyed; it cannot be resumed.")
+    if app.stop_reason == PushApp.StopReason.EXPIRED:
+        return _("This app stopped because its prepaid period ended: renew it.")
+    if app.stop_reason == PushApp.StopReason.ARREARS and app.account.cash_balance < 0:
+        return _(
+            "This account is in arrears: the debt must be paid (or the account made a big "
+            "customer) first."
+        )
+    return None
+
+
 def resume_app(*, app: PushApp, by, reason: str, now: dt.datetime | None = None) -> bool:
-    """Resume a stopped app by hand. Refused where resuming would give away paid service."""
+    """Resume a stopped app by hand; False if it was not stopped."""
     require_permission(by, MANAGE_SERVICE)
     reason = audit.require_reason(reason)
     with transaction.atomic(durable=True):
         locked = _locked_app(app)
-        if locked.state == PushApp.State.DESTROYED:
-            raise BillingError(_("This app's data was destroyed; it cannot be resumed."))
-        if locked.state != PushApp.State.STOPPED:
+        if locked.state == PushApp.State.ACTIVE:
             return False
-        if locked.stop_reason == PushApp.StopReason.EXPIRED:
-            raise BillingError(_("This app stopped because its prepaid period ended: renew it."))
-        if locked.stop_reason == PushApp.StopReason.ARREARS and locked.account.cash_balance < 0:
-            raise BillingError(
-                _(
-                    "This account is in arrears: the debt must be paid (or the account made a big "
-                    "customer) first."
-                )
-            )
+        refusal = resume_refusal(locked)
+        if refusal:
+            raise BillingError(refusal)
         return app_lifecycle.resume(locked, at=now or timezone.now(), by=by, note=reason)
 
 

@@ -52,7 +52,10 @@ def test_the_admin_shows_what_happens_next(support_client):
     run_due_jobs(now=at("2026-12-09", 0, 5))
     with time_machine.travel(at("2026-12-10"), tick=False):
         page = support_client.get(reverse("admin:billing_pushapp_change", args=[order.app_id]))
-    assert "Data destroyed 2026-12-16 00:00 unless support renews it." in page.content.decode()
+    html = page.content.decode()
+    assert "Data destroyed 2026-12-16 00:00 unless support renews it." in html
+    # Resuming an expired app by hand would be refused: the button says why instead.
+    assert 'data-testid="resume-refused"' in html and "renew it" in html
 
 
 def test_renew_after_day_8_shows_the_price_then_charges_exactly_it(support_client):
