@@ -62,7 +62,7 @@ def approve_verification(*, account: Account, by) -> Account:
             )
         locked.approve_verification(by=by)
         locked.save()
-        audit.record(
+        decision = audit.record(
             action=audit.Action.VERIFICATION_APPROVED,
             subject=locked,
             account=locked,
@@ -70,10 +70,11 @@ def approve_verification(*, account: Account, by) -> Account:
             old=Account.Verification.PENDING,
             new=locked.verification_state,
         )
+        # The decision is the notice's subject: a second decision the same day is told too.
         notify(
             kind="real_name_approved",
             account=locked,
-            subject=locked,
+            subject=decision,
             day=billing_day(timezone.now()),
         )
     return locked
@@ -91,7 +92,7 @@ def reject_verification(*, account: Account, by, reason: str) -> Account:
             )
         locked.reject_verification(by=by, reason=reason)
         locked.save()
-        audit.record(
+        decision = audit.record(
             action=audit.Action.VERIFICATION_REJECTED,
             subject=locked,
             account=locked,
@@ -103,7 +104,7 @@ def reject_verification(*, account: Account, by, reason: str) -> Account:
         notify(
             kind="real_name_rejected",
             account=locked,
-            subject=locked,
+            subject=decision,
             day=billing_day(timezone.now()),
             context={"reason": reason},
         )

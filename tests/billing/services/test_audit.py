@@ -8,6 +8,7 @@ from billing.models import Account, AuditEvent, LedgerEntry, PackSku, PushApp
 from billing.selectors import Acting
 from billing.services import accounts, app_lifecycle, audit, captcha, ledger, refunds, staff
 from billing.services.lifecycle import run_due_jobs
+from notifications.models import Notice
 from tests.factories import AccountFactory, PushAppFactory, SupportFactory, UserFactory, fund
 from tests.helpers import at, postpaid_app, prepaid_order, report
 
@@ -177,3 +178,18 @@ def test_ledger_entries_record_who_caused_them():
     assert refund.created_by == reviewer
     app.refresh_from_db()
     assert AuditEvent.objects.filter(action="subscription_ended", actor=reviewer).exists()
+
+
+def test_a_second_rejection_on_the_same_day_is_told_too():
+    account = AccountFactory(verification_state=Account.Verification.UNVERIFIED)
+    reviewer = SupportFactory()
+    for reason in ("Blurred photo", "Name does not match the licence"):
+        accounts.submit_verification(
+            account=account, kind="individual", name="张三", number="11010519491231002X"
+        )
+        accounts.reject_verification(account=account, by=reviewer, reason=reason)
+    told = Notice.objects.filter(kind="real_name_rejected").order_by("id")
+    assert [n.context["reason"] for n in told] == [
+        "Blurred photo",
+        "Name does not match the licence",
+    ]
