@@ -67,11 +67,8 @@ ensure_redis() {
 }
 
 ensure_database() {
-  # Only for the default local database; a DATABASE_URL elsewhere is the operator's to create.
-  [ -n "${DATABASE_URL:-}" ] && return 0
-  local exists
-  exists=$(psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='billing_console'")
-  [ "$exists" = 1 ] || { say "Creating database billing_console"; createdb -h 127.0.0.1 -U postgres billing_console; }
+  # The database DATABASE_URL names (default: the local billing_console) is created if missing.
+  "$PY" scripts/ensure_database.py || die "Could not create the database (see above)"
 }
 
 compile_translations() {
