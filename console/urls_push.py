@@ -9,6 +9,7 @@ urlpatterns = [
     path("push/apps/new/", push.create_app, name="push_create"),
     path("push/apps/<int:app_id>/", push.app_detail, name="push_app"),
     path("push/apps/<int:app_id>/remove/", push.hide_app, name="push_hide"),
+    path("push/apps/<int:app_id>/rename/", push.rename_app, name="push_rename"),
     path("push/apps/<int:app_id>/buy/", push.buy_prepaid, name="push_buy"),
     path("push/apps/<int:app_id>/buy/preview/", push.buy_prepaid_preview, name="push_buy_preview"),
     path(

@@ -19,6 +19,7 @@ class AuditEvent(models.Model):
         APP_RESUMED = "app_resumed", _("App resumed")
         APP_DESTROYED = "app_destroyed", _("App data destroyed")
         APP_REMOVED = "app_removed", _("Destroyed app removed from the list")
+        APP_RENAMED = "app_renamed", _("App renamed")
         BILLING_MODE_CHANGED = "billing_mode_changed", _("Billing mode changed")
         SUBSCRIPTION_ENDED = "subscription_ended", _("Subscription ended")
         STAFF_RENEWAL = "staff_renewal", _("Renewed by staff")

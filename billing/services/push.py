@@ -90,6 +90,30 @@ def _require_app_of(account: Account, app: PushApp) -> PushApp:
     return locked
 
 
+def rename_app(*, acting: Acting, app: PushApp, name: str) -> bool:
+    """A new display name (the Access ID never changes); False if it is the same."""
+    if not roles.can_manage_resources(acting.role):
+        raise NotPermitted(_("The {role} role cannot rename apps.").format(role=acting.role_label))
+    name = clean_text(name, label=_("The app name"), max_length=NAME_LENGTH)
+    with transaction.atomic():
+        locked = PushApp.objects.select_for_update().get(pk=app.pk, account=acting.account)
+        if locked.state == PushApp.State.DESTROYED:
+            raise BillingError(_("This app's data was destroyed; it cannot be renamed."))
+        if locked.name == name:
+            return False
+        old, locked.name = locked.name, name
+        locked.save(update_fields=["name"])
+        audit.record(
+            action=audit.Action.APP_RENAMED,
+            subject=locked,
+            account=locked.account,
+            by=acting.user,
+            old=old,
+            new=name,
+        )
+    return True
+
+
 def hide_destroyed_app(*, acting: Acting, app: PushApp, now: dt.datetime | None = None) -> bool:
     """Remove a destroyed app from the customer's list; False if it is hidden already."""
     if not roles.can_manage_resources(acting.role):

@@ -73,6 +73,7 @@ MATRIX = {
     "console:push_app": _route(lambda o: {"app_id": o["app"]}),
     # Only destroyed apps can be removed: for this live app every role gets a refusal.
     "console:push_hide": _route(lambda o: {"app_id": o["app"]}, post=roles.can_manage_resources),
+    "console:push_rename": _route(lambda o: {"app_id": o["app"]}, post=roles.can_manage_resources),
     "console:push_buy": _route(lambda o: {"app_id": o["app"]}),
     "console:push_buy_preview": _route(lambda o: {"app_id": o["app"]}),
     "console:push_buy_checkout": _route(lambda o: {"app_id": o["app"]}, post=roles.can_spend),

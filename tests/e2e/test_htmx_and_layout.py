@@ -143,3 +143,21 @@ def test_every_push_app_action_is_visible_at_1280(live_server, page, screenshot)
     for name in ("Upgrade", "Renew"):
         expect(row.get_by_role("link", name=name, exact=True)).to_be_in_viewport(ratio=1)
     screenshot("push-apps-1280")
+
+
+def test_long_app_names_wrap_and_search_answers_in_place_on_a_phone(live_server, page, screenshot):
+    account = AccountFactory(name="Long Names Ltd")
+    long_name = "Supercalifragilistic-Weather-And-News-Aggregator-For-Everyone"[:60]
+    PushAppFactory(account=account, name=long_name)
+    PushAppFactory(account=account, name="Short")
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, email=account.owner.email)
+    page.goto(f"{live_server.url}/push/")
+    search = page.get_by_test_id("app-search")
+    search.get_by_label("Search apps").fill("short")
+    search.get_by_role("button", name="Search").click()
+    expect(page.get_by_test_id("app-row")).to_have_count(1)
+    expect(page).to_have_url(f"{live_server.url}/push/?q=short")
+    page.goto(f"{live_server.url}/push/apps/{account.push_apps.get(name=long_name).pk}/")
+    assert _page_width(page) <= PHONE["width"]
+    screenshot("push-app-long-name-phone")

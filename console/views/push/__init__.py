@@ -5,7 +5,7 @@ blocks an action the page says so in words (blockers.py) instead of hiding it. R
 checkout lives with auto-renewal in console/views/renewals.py.
 """
 
-from .apps import app_detail, hide_app, push_list
+from .apps import app_detail, hide_app, push_list, rename_app
 from .create import create_app
 from .postpaid import enable_postpaid
 from .prepaid import buy_prepaid, buy_prepaid_checkout, buy_prepaid_preview
@@ -20,6 +20,7 @@ __all__ = [
     "enable_postpaid",
     "hide_app",
     "push_list",
+    "rename_app",
     "upgrade",
     "upgrade_checkout",
     "upgrade_preview",

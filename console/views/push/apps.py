@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Count, Max, Prefetch
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from billing.models import (
 )
 from billing.selectors import app_countdown
 from billing.services import push as push_services
+from billing.text import NAME_LENGTH
 from console.access import console_view, spend_blocker
 
 from .blockers import buy_blocker, postpaid_blocker, renew_blocker, upgrade_blocker
@@ -134,6 +136,9 @@ def platform_usage(account: Account) -> list[dict]:
     ]
 
 
+APPS_PER_PAGE = 25
+
+
 def list_context(request) -> dict:
     account = request.acting.account
     platform = request.GET.get("platform", "")
@@ -142,9 +147,17 @@ def list_context(request) -> dict:
     apps = account.push_apps.filter(hidden_at__isnull=True)
     if platform:
         apps = apps.filter(platform=platform)
+    query = request.GET.get("q", "").strip()[:NAME_LENGTH]
+    if query:
+        apps = apps.filter(Q(name__icontains=query) | Q(access_id__startswith=query))
+    # 150 apps fit an account (50 per platform); a page of 25 keeps the DAU reads small.
+    page = Paginator(apps.order_by("id"), APPS_PER_PAGE).get_page(request.GET.get("page"))
     platforms = platform_usage(account)
     return {
-        "rows": app_rows(apps, now=timezone.now()),
+        "rows": app_rows(apps.filter(pk__in=[app.pk for app in page]), now=timezone.now()),
+        "page": page,
+        "query": query,
+        "filters": urlencode({k: v for k, v in (("platform", platform), ("q", query)) if v}),
         "platform": platform,
         "platforms": platforms,
         "total_apps": sum(item["count"] for item in platforms),
@@ -190,8 +203,26 @@ def app_detail(request, app_id: int):
         "days_left": push_services.upgrade_days_left(sub, now=now) if sub else None,
         "trial_dau_limit": policy.PUSH_TRIAL_DAU_LIMIT,
         "can_hide": roles.can_manage_resources(request.acting.role) and app.hidden_at is None,
+        "can_rename": roles.can_manage_resources(request.acting.role)
+        and app.state != PushApp.State.DESTROYED,
     }
     return render(request, "console/push/detail.html", context)
+
+
+@console_view(allow=roles.can_manage_resources)
+@require_POST
+def rename_app(request, app_id: int):
+    app = own_app(request, app_id)
+    try:
+        changed = push_services.rename_app(
+            acting=request.acting, app=app, name=request.POST.get("name", "")
+        )
+    except BillingError as error:
+        messages.error(request, str(error))
+    else:
+        if changed:
+            messages.success(request, _("App renamed."))
+    return redirect("console:push_app", app_id=app.pk)
 
 
 @console_view(allow=roles.can_manage_resources)
