@@ -7,7 +7,7 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
-        # Signal receivers: open an account on sign-up, resume services when a debt is cleared,
-        # drop cached entitlement answers on every change.
+        # Signal receivers: open an account on sign-up, drop cached entitlement answers on every
+        # change; the system checks.
         from . import checks, signals  # noqa: F401
-        from .services import arrears, entitlement  # noqa: F401
+        from .services import entitlement  # noqa: F401

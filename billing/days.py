@@ -1,5 +1,6 @@
 """Calendar arithmetic: every billing day boundary is an Asia/Shanghai day (SPEC.md)."""
 
+import calendar
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -23,12 +24,15 @@ def at_local_time(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def add_months(start: dt.date, months: int) -> dt.date:
-    """Same day-of-month `months` later, clamped to the month's last day (Jan 31 + 1 = Feb 28)."""
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    next_month_first = dt.date(year + month // 12, month % 12 + 1, 1)
-    last_day = (next_month_first - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(start.day, last_day))
+    """The same day of the month `months` later, clamped to its last day (Jan 31 + 1 → Feb 28).
+
+    Always counted from the original date, so Jan 31 + 2 months is Mar 31, not Mar 28. The one
+    month arithmetic: subscription expiries and the pricing engine's elapsed months use it.
+    """
+    month_index = start.year * 12 + start.month - 1 + months
+    year, month = divmod(month_index, 12)
+    month += 1
+    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def add_months_to_instant(instant: dt.datetime, months: int) -> dt.datetime:

@@ -9,13 +9,13 @@ Money is Decimal throughout. Each bill line, order total and refund is rounded t
 half-up exactly once, by `to_fen`, at the end of its own computation (SPEC.md conventions).
 """
 
-import calendar
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from billing.days import add_months
 from billing.errors import BillingError
 
 
@@ -540,18 +540,6 @@ def five_day_refund(*, paid_cash: Decimal, paid_gift: Decimal, paid_voucher: Dec
     return Refund(
         amount=amount, cash=to_fen(paid_cash), gift=to_fen(paid_gift), paid=amount, consumed=ZERO
     )
-
-
-def add_months(start: dt.date, months: int) -> dt.date:
-    """The same day of the month `months` later, clamped to its last day (Jan 31 + 1 → Feb 28).
-
-    Always counted from the original date, so Jan 31 + 2 months is Mar 31, not Mar 28.
-    Agrees with billing.days.add_months, which sets subscription expiries.
-    """
-    month_index = start.year * 12 + start.month - 1 + months
-    year, month = divmod(month_index, 12)
-    month += 1
-    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def calendar_months_elapsed(*, start: dt.date, on: dt.date) -> tuple[int, int]:

@@ -11,7 +11,7 @@ from billing.days import billing_day
 from billing.models import Account, PushApp
 from billing.money import yuan
 
-from . import app_lifecycle, audit, balance_events, entitlement
+from . import app_lifecycle, audit, entitlement
 from .notices import notify
 
 
@@ -116,7 +116,6 @@ def enforce_arrears(*, now: dt.datetime) -> tuple[int, int]:
     return stopped, reclaimed
 
 
-@balance_events.on_balance_changed
 def resume_when_debt_is_cleared(*, account: Account, before_available) -> None:
     """A recharge that clears the debt resumes arrears-stopped services at once."""
     if account.arrears_since is None or account.cash_balance < 0:

@@ -1,8 +1,8 @@
 """The balance alert (SPEC.md §1): sent once when the available balance falls below the
 customer's threshold, and again only after the balance has risen back above it.
 
-Registered on billing.services.balance_events at startup (NotificationsConfig.ready). It runs
-inside post_entry's transaction with the account row locked, so the flag cannot race, and the
+Called by billing.services.balance_events.balance_changed. It runs inside post_entry's
+transaction with the account row locked, so the flag cannot race, and the
 notice's deliveries go out only if the balance change commits.
 """
 
@@ -11,23 +11,19 @@ from django.utils import timezone
 from billing.days import billing_day
 from billing.models import Account
 
-from . import balance_events
+from .notices import notify
 
 
-@balance_events.on_balance_changed
 def balance_alert_on_change(*, account: Account, before_available) -> None:
     threshold = account.balance_alert_threshold
     if threshold is None:
         return
     available = account.available_balance
     if available < threshold and not account.balance_alert_sent:
-        from notifications.kinds import Kind
-        from notifications.services import notify
-
         # notify() also keeps SPEC.md §3's "at most once per (subject, kind, day)": a second
         # crossing on the same day is not told twice.
         notify(
-            kind=Kind.BALANCE_ALERT,
+            kind="balance_alert",
             account=account,
             subject=account,
             day=billing_day(timezone.now()),

@@ -1,19 +1,15 @@
-"""Reactions to a balance change, run inside the posting transaction.
+"""What a balance change sets off, run inside the posting transaction (post_entry holds the
+account lock): arrears end when the debt is cleared, and the balance alert is armed or sent.
 
-Other parts hook in here (balance alert, arrears clearing) so post_entry stays the single
-place money moves.
+Explicit calls, in this order, instead of a listener registry: reading this function is reading
+everything a ledger entry does besides moving the balance.
 """
 
 from decimal import Decimal
 
-_listeners = []
-
-
-def on_balance_changed(listener):
-    _listeners.append(listener)
-    return listener
+from . import arrears, balance_alert
 
 
 def balance_changed(*, account, before_available: Decimal) -> None:
-    for listener in _listeners:
-        listener(account=account, before_available=before_available)
+    arrears.resume_when_debt_is_cleared(account=account, before_available=before_available)
+    balance_alert.balance_alert_on_change(account=account, before_available=before_available)

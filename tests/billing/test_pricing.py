@@ -625,11 +625,12 @@ STDLIB_ALLOWED = {
 
 def test_pricing_module_is_pure():
     """Only the standard library (and billing.errors, itself stdlib-only but for the stdlib-only
-    billing.money formatter, so a refused price is a BillingError the console shows), and no
-    clock reads: every date is an argument."""
+    billing.money formatter, so a refused price is a BillingError the console shows; and the
+    stdlib-only billing.days calendar), and no clock reads: every date is an argument."""
     pricing_path = Path(pricing.__file__)
-    assert _imports(pricing_path) <= STDLIB_ALLOWED | {"billing.errors"}
+    assert _imports(pricing_path) <= STDLIB_ALLOWED | {"billing.errors", "billing.days"}
     assert _imports(pricing_path.parent / "errors.py") <= {"decimal", "billing.money"}
+    assert _imports(pricing_path.parent / "days.py") <= {"calendar", "datetime", "zoneinfo"}
     assert _imports(pricing_path.parent / "money.py") <= {"decimal"}
     source = pricing_path.read_text()
     for clock_read in ("now(", "today(", "time.time", "utcnow"):
