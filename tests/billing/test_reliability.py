@@ -5,6 +5,7 @@ re-run must see what the first one left behind.
 """
 
 import datetime as dt
+import importlib
 import threading
 import time
 from decimal import Decimal
@@ -30,6 +31,8 @@ from billing.models import (
 from billing.selectors import Acting
 from billing.services import captcha, ledger, metering, push, settlement
 from billing.services.lifecycle import run_due_jobs
+from billing.services.settlement import charging as settlement_charging
+from billing.services.settlement import push as settlement_push
 from notifications.models import Notice
 from tests.factories import AccountFactory, CaptchaAppFactory, PushAppFactory, fund, sku
 from tests.helpers import at, postpaid_app, race, report
@@ -161,9 +164,16 @@ class Crash(Exception):
     pass
 
 
+def settlement_part(target: str):
+    """ "charging.charge_lines" -> (billing.services.settlement.charging, "charge_lines")."""
+    module, name = target.split(".")
+    return importlib.import_module(f"billing.services.settlement.{module}"), name
+
+
 def crash_on_call(monkeypatch, *, name: str, call: int, after: bool):
-    """Make settlement.<name> raise on its `call`-th call, before or after doing its work."""
-    original = getattr(settlement, name)
+    """Make settlement's <module.name> raise on its `call`-th call, before or after its work."""
+    module, name = settlement_part(name)
+    original = getattr(module, name)
     calls = []
 
     def crashing(*args, **kwargs):
@@ -175,7 +185,7 @@ def crash_on_call(monkeypatch, *, name: str, call: int, after: bool):
             raise Crash(f"killed after {name} #{call}")
         return result
 
-    monkeypatch.setattr(settlement, name, crashing)
+    monkeypatch.setattr(module, name, crashing)
     return calls
 
 
@@ -183,10 +193,10 @@ def crash_on_call(monkeypatch, *, name: str, call: int, after: bool):
 @pytest.mark.parametrize(
     ("target", "call", "after", "chunk"),
     [
-        ("_charge_lines", 3, False, None),  # lines inserted, nothing charged yet
-        ("_charge_lines", 3, True, None),  # charged, debt and arrears recorded, not committed
-        ("_insert_lines", 5, True, None),
-        ("_charge_lines", 4, True, 4),  # small chunks: one account spans two chunks
+        ("charging.charge_lines", 3, False, None),  # lines inserted, nothing charged yet
+        ("charging.charge_lines", 3, True, None),  # charged, debt and arrears, not committed
+        ("push._insert_lines", 5, True, None),
+        ("charging.charge_lines", 4, True, 4),  # small chunks: one account spans two chunks
     ],
     ids=["before-charge", "after-charge", "after-insert", "chunked"],
 )
@@ -194,7 +204,7 @@ def test_a_run_killed_half_way_and_re_run_produces_the_ledger_of_an_uninterrupte
     monkeypatch, target, call, after, chunk
 ):
     if chunk:
-        monkeypatch.setattr(settlement, "CHUNK", chunk)
+        monkeypatch.setattr(settlement_push, "CHUNK", chunk)
     # The reference copy: one uninterrupted run.
     reference = build_world()
     call_command("billing_run", at="2026-11-04T06:30+08:00")
@@ -202,12 +212,13 @@ def test_a_run_killed_half_way_and_re_run_produces_the_ledger_of_an_uninterrupte
 
     # The same world again, killed half-way through settlement, then re-run un-patched.
     crashed = build_world()
-    original = getattr(settlement, target)
+    module, name = settlement_part(target)
+    original = getattr(module, name)
     calls = crash_on_call(monkeypatch, name=target, call=call, after=after)
     with pytest.raises(Crash):
         call_command("billing_run", at="2026-11-04T06:30+08:00")
     assert len(calls) == call
-    monkeypatch.setattr(settlement, target, original)
+    monkeypatch.setattr(module, name, original)
     half = snapshot(crashed)
     lines_per_account = [len(apps) * len(DAYS) for *_money, apps in WORLD]
     settled = [len(account["lines"]) for account in half]
@@ -358,7 +369,7 @@ def test_overlapping_runs_number_loyalty_days_from_committed_lines(monkeypatch):
     """Two overlapping billing runs (a slow run and the next beat) with chunks that do not
     line up: the days the first run commits while the second waits for the account lock must
     count toward the second run's loyalty day numbers."""
-    monkeypatch.setattr(settlement, "CHUNK", 3)
+    monkeypatch.setattr(settlement_push, "CHUNK", 3)
     first = fund(AccountFactory(), cash="100")
     early = postpaid_app(first)
     report(early, "2026-11-01", 40_000)
@@ -380,7 +391,7 @@ def test_overlapping_runs_number_loyalty_days_from_committed_lines(monkeypatch):
     for day in DAYS:  # charged days 179, 180 and 181 (the first with 80%)
         report(app, day, 70_000)
 
-    original = settlement._charge_lines
+    original = settlement_charging.charge_lines
     holding, release = threading.Event(), threading.Event()
 
     def charge_lines(locked, lines, *, now):
@@ -389,7 +400,7 @@ def test_overlapping_runs_number_loyalty_days_from_committed_lines(monkeypatch):
             assert release.wait(timeout=20)
         return original(locked, lines, now=now)
 
-    monkeypatch.setattr(settlement, "_charge_lines", charge_lines)
+    monkeypatch.setattr(settlement_charging, "charge_lines", charge_lines)
 
     def run():
         try:

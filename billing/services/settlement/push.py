@@ -5,20 +5,16 @@ re-run, a concurrent run or a run after a crash change nothing that was already 
 """
 
 import datetime as dt
-from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import TruncDate
 from psycopg.types.json import Jsonb
 
 from billing import policy, pricing
 from billing.days import BILLING_TZ, billing_day, day_start
 from billing.models import (
     ZERO,
-    Account,
-    CaptchaUsageDaily,
-    LedgerEntry,
     PostpaidBillLine,
     Product,
     PushApp,
@@ -26,7 +22,8 @@ from billing.models import (
     PushDauDaily,
 )
 
-from .ledger import lock_account, post_entries, post_entry
+from ..ledger import lock_account
+from . import charging
 
 
 def push_settlement_through(now: dt.datetime) -> dt.date:
@@ -89,7 +86,7 @@ def settle_push_postpaid(*, now: dt.datetime) -> int:
         if not chunk:
             return settled
         counts = _charged_day_counts({row[1] for row in chunk})
-        stops = _stops({row[1] for row in chunk})
+        stops = stops_of({row[1] for row in chunk})
         by_account: dict[int, list] = {}
         for row in chunk:
             by_account.setdefault(row[0], []).append(row)
@@ -109,7 +106,7 @@ def _charged_day_counts(app_ids) -> dict[int, int]:
     )
 
 
-def _stops(app_ids) -> dict[int, list[tuple]]:
+def stops_of(app_ids) -> dict[int, list[tuple]]:
     """(started_at, ended_at or None) of each app's stops; few apps have any."""
     stops: dict[int, list[tuple]] = {}
     for app_id, started_at, ended_at in PushAppStop.objects.filter(app_id__in=app_ids).values_list(
@@ -173,7 +170,7 @@ def _settle_account_days(account_id, rows, counts, stops, *, product, now) -> in
             created = _insert_lines(account, product, lines, now=now)
             charged = [line for line in created if line[3] > 0]
             if charged:
-                _charge_lines(account, charged, now=now)
+                charging.charge_lines(account, charged, now=now)
     return len(lines)
 
 
@@ -209,186 +206,6 @@ def _insert_lines(account, product, lines, *, now) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _charge_lines(account: Account, lines: list[tuple], *, now) -> None:
-    """Gift credit first, then cash; what cash cannot cover is recorded as debt (arrears)."""
-    entries, debts = [], {}
-    gift_left, cash_left = max(account.gift_balance, ZERO), max(account.cash_balance, ZERO)
-    for line_id, _app_id, day, amount in lines:
-        gift, cash, debt = _split_charge(amount, gift_left=gift_left, cash_left=cash_left)
-        gift_left, cash_left = gift_left - gift, max(cash_left - cash, ZERO)
-        if debt:
-            debts[line_id] = debt
-        entries.append(
-            {
-                "kind": LedgerEntry.Kind.POSTPAID_CHARGE,
-                "cash": -cash,
-                "gift": -gift,
-                "bill_line_id": line_id,
-                "memo": f"Postpaid {day:%Y-%m-%d}",
-            }
-        )
-    post_entries(account=account, entries=entries, at=now)
-    for line_id, debt in debts.items():
-        PostpaidBillLine.objects.filter(pk=line_id).update(debt_amount=debt)
-    if debts:
-        from .arrears import enter_arrears
-
-        enter_arrears(account=account, now=now)
-
-
-def _split_charge(amount: Decimal, *, gift_left: Decimal, cash_left: Decimal) -> tuple:
-    """(gift, cash, debt) of a postpaid charge: gift credit first, then cash; what the cash left
-    cannot cover is debt (the cash part still includes it)."""
-    gift = min(gift_left, amount)
-    cash = amount - gift
-    return gift, cash, max(cash - cash_left, ZERO)
-
-
-def charge(*, account: Account, amount: Decimal, line: PostpaidBillLine, now: dt.datetime) -> None:
-    """Take a postpaid charge: gift credit first, then cash; what cash can't cover is debt."""
-    gift, cash, debt = _split_charge(
-        amount,
-        gift_left=max(account.gift_balance, ZERO),
-        cash_left=max(account.cash_balance, ZERO),
-    )
-    post_entry(
-        account=account,
-        kind=LedgerEntry.Kind.POSTPAID_CHARGE,
-        cash=-cash,
-        gift=-gift,
-        bill_line=line,
-        memo=f"Postpaid {line.day:%Y-%m-%d} {line.app or ''}".strip(),
-    )
-    if debt > 0:
-        PostpaidBillLine.objects.filter(pk=line.pk).update(debt_amount=F("debt_amount") + debt)
-        from .arrears import enter_arrears
-
-        enter_arrears(account=account, now=now)
-
-
 def charged_days(app: PushApp) -> int:
     """Charged days so far: days, not lines (an adjustment line does not add a day)."""
     return _charged_day_counts([app.pk]).get(app.pk, 0)
-
-
-def settle_push_adjustments(*, now: dt.datetime) -> int:
-    """A DAU report that raised an already settled day is billed as an adjustment line."""
-    through_day = push_settlement_through(now)
-    raised = PostpaidBillLine.objects.filter(
-        app__isnull=False,
-        adjusts__isnull=True,
-        day__lte=through_day,
-        app__dau__day=F("day"),
-        app__dau__dau__gt=F("quantity"),
-    ).values_list("pk", flat=True)
-    return sum(_adjust_push_line(line_id=line_id, now=now) for line_id in raised)
-
-
-def _adjust_push_line(*, line_id: int, now: dt.datetime) -> int:
-    with transaction.atomic():
-        line = PostpaidBillLine.objects.select_related("app").get(pk=line_id)
-        account = lock_account(line.account_id)
-        app = line.app
-        dau = PushDauDaily.objects.get(app=app, day=line.day).dau
-        if stopped_all_day(_stops([app.pk]).get(app.pk, ()), line.day):
-            return 0  # a later report does not make a wholly stopped day billable
-        billed = line.amount + sum(a.amount for a in line.adjustments.all())
-        number = line.charged_day_number
-        if number is None and pricing.postpaid_day_is_charged(dau=dau):
-            number = charged_days(app) + 1
-        quote = pricing.push_postpaid_day_quote(
-            region=app.access_point, dau=dau, charged_day_number=number or 1
-        )
-        correct = ZERO if app.charity else quote.total
-        billed_dau = max([line.quantity, *(a.quantity for a in line.adjustments.all())])
-        if correct <= billed or dau <= billed_dau:
-            return 0
-        adjustment = PostpaidBillLine.objects.create(
-            account=account,
-            product=line.product,
-            app=app,
-            day=line.day,
-            quantity=dau,
-            charged_day_number=number,
-            unit_price=quote.lines[0].unit_price,
-            discount_rate=quote.lines[0].discount_rate,
-            amount=correct - billed,
-            breakdown=quote.stored_lines(),
-            adjusts=line,
-            created_at=now,
-        )
-        charge(account=account, amount=adjustment.amount, line=adjustment, now=now)
-    return 1
-
-
-def captcha_settlement_through(now: dt.datetime) -> dt.date:
-    """CAPTCHA overage: the day's total is charged the next day from 08:00 (SPEC.md §2)."""
-    today = billing_day(now)
-    settled_at = day_start(today) + dt.timedelta(hours=policy.CAPTCHA_SETTLEMENT_HOUR)
-    return today - dt.timedelta(days=1 if now >= settled_at else 2)
-
-
-def settle_captcha_overage(*, now: dt.datetime) -> int:
-    """Bill each day whose overage is not fully billed yet (one set-based read, not a scan)."""
-    through_day = captcha_settlement_through(now)
-    billed = (
-        PostpaidBillLine.objects.filter(
-            account=OuterRef("account"),
-            product__code=Product.Code.CAPTCHA,
-            app__isnull=True,
-            day=OuterRef("day"),
-        )
-        .values("day")
-        .annotate(quantity=Sum("quantity"))
-        .values("quantity")
-    )
-    due = (
-        CaptchaUsageDaily.objects.filter(day__lte=through_day, overage__gt=0)
-        .annotate(billed=Coalesce(Subquery(billed), 0))
-        .filter(overage__gt=F("billed"))
-        .values_list("pk", flat=True)
-    )
-    return sum(_settle_captcha_day(usage_id=usage_id, now=now) for usage_id in due)
-
-
-def _settle_captcha_day(*, usage_id: int, now: dt.datetime) -> int:
-    with transaction.atomic():
-        usage = CaptchaUsageDaily.objects.get(pk=usage_id)
-        account = lock_account(usage.account_id)
-        lines = PostpaidBillLine.objects.filter(
-            account=account, product__code=Product.Code.CAPTCHA, app__isnull=True, day=usage.day
-        )
-        original = lines.filter(adjusts__isnull=True).first()
-        billed_quantity = sum(line.quantity for line in lines)
-        unbilled = usage.overage - billed_quantity
-        if unbilled <= 0:
-            return 0
-        # SPEC.md §2: the day's total is rounded once. A late event adds what the whole day now
-        # costs minus what was already billed, never a separately rounded amount.
-        day_quote = pricing.captcha_overage_quote(verifications=usage.overage)
-        billed_amount = sum((line.amount for line in lines), ZERO)
-        amount = day_quote.total - billed_amount
-        breakdown = day_quote.stored_lines()
-        if billed_amount:
-            breakdown.append(
-                {
-                    "label": "Already billed for this day",
-                    "subtotal": f"-{billed_amount}",
-                    "code": "captcha_already_billed",
-                    "args": {},
-                }
-            )
-        line = PostpaidBillLine.objects.create(
-            account=account,
-            product=Product.objects.get(code=Product.Code.CAPTCHA),
-            day=usage.day,
-            quantity=unbilled,
-            unit_price=day_quote.lines[0].unit_price,
-            amount=amount,
-            breakdown=breakdown,
-            adjusts=original,
-            created_at=now,
-        )
-        if amount > 0:
-            charge(account=account, amount=amount, line=line, now=now)
-    return 1
