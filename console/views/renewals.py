@@ -19,10 +19,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import replace_url, trigger_client_event
 
-from billing import policy, pricing, roles
+from billing import policy, pricing, roles, stages
 from billing.days import add_months_to_instant, billing_day
 from billing.errors import BillingError
 from billing.models import CaptchaPack, PushApp, PushSubscription
+from billing.selectors import app_countdown
 from billing.services import push as push_services
 from console.access import console_view
 from console.checkout import checkout
@@ -39,6 +40,7 @@ class SubscriptionRow:
     subscription: PushSubscription
     days_after_expiry: int
     renew_blocker: str
+    countdown: str = ""
 
     @property
     def app(self) -> PushApp:
@@ -86,6 +88,9 @@ def subscription_row(acting, subscription: PushSubscription, *, now: dt.datetime
         subscription=subscription,
         days_after_expiry=push_services.days_after_expiry(subscription, now=now),
         renew_blocker=renew_blocker(acting, subscription, now=now),
+        countdown=stages.describe(
+            app_countdown(subscription.app, subscription=subscription, now=now)
+        ),
     )
 
 
@@ -107,7 +112,7 @@ def _table_context(request, filters: RenewalFilterForm) -> dict:
             PushSubscription.objects.filter(
                 app__account=acting.account, state=PushSubscription.State.ACTIVE
             )
-            .select_related("app")
+            .select_related("app__account")
             .order_by("expires_at", "id")
         )
         if until:

@@ -119,3 +119,13 @@ def test_the_console_shows_each_apps_countdown(client):
     assert "Expires 2026-12-01 10:00; stops 2026-12-09 00:00 unless renewed." in page
     assert "Stops 2026-11-03 06:30 unless the debt is paid; reclaimed 2026-11-10 06:30." in page
     assert 'data-testid="countdown"' in detail and "2026-12-09 00:00" in detail
+
+
+@pytest.mark.django_db
+def test_the_renewals_page_shows_the_same_countdown(client):
+    account = fund(AccountFactory(), cash="800")
+    prepaid_order(account, now=at("2026-11-01", 10, 0))
+    client.force_login(account.owner)
+    with time_machine.travel(at("2026-12-03", 12, 0), tick=False):
+        page = client.get(reverse("console:renewals")).content.decode()
+    assert "Stops 2026-12-09 00:00 unless renewed; data destroyed 2026-12-16 00:00." in page
