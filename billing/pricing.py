@@ -508,6 +508,32 @@ def captcha_pack_quote(
     )
 
 
+# --- Paying (SPEC.md §1) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentSplit:
+    voucher: Decimal
+    gift: Decimal
+    cash: Decimal
+    # Cash still missing after the balance (0 when it is enough).
+    shortfall: Decimal
+
+
+def payment_split(
+    *, total: Decimal, voucher_amount: Decimal, gift_balance: Decimal, cash_balance: Decimal
+) -> PaymentSplit:
+    """Voucher first, then gift credit, then cash (SPEC.md §1 Decision). The checkout's preview
+    and the payment under the account lock both call this; neither splits on its own."""
+    voucher = min(voucher_amount, total)
+    rest = total - voucher
+    gift = min(max(gift_balance, ZERO), rest)
+    cash = rest - gift
+    return PaymentSplit(
+        voucher=voucher, gift=gift, cash=cash, shortfall=max(cash - max(cash_balance, ZERO), ZERO)
+    )
+
+
 # --- Refunds (SPEC.md §2 Refund, §3 Refunds) -------------------------------------------------
 
 

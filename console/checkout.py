@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
+from billing import pricing
 from billing.errors import BillingError, InsufficientBalance, QuoteChanged
 from billing.models import ZERO, Order, Product, Voucher
 from billing.pricing import Quote
@@ -50,17 +51,18 @@ def usable_vouchers(*, account, product: Product, total: Decimal):
 
 def payment_preview(*, account, total: Decimal, voucher: Voucher | None) -> dict:
     """What the split would be right now; the service recomputes it under the account lock."""
-    voucher_part = min(voucher.amount, total) if voucher else ZERO
-    rest = total - voucher_part
-    gift = min(max(account.gift_balance, ZERO), rest)
-    cash = rest - gift
-    shortfall = max(cash - max(account.cash_balance, ZERO), ZERO)
+    split = pricing.payment_split(
+        total=total,
+        voucher_amount=voucher.amount if voucher else ZERO,
+        gift_balance=account.gift_balance,
+        cash_balance=account.cash_balance,
+    )
     return {
-        "voucher": voucher_part,
-        "gift": gift,
-        "cash": cash,
-        "shortfall": shortfall,
-        "from_balance": rest,
+        "voucher": split.voucher,
+        "gift": split.gift,
+        "cash": split.cash,
+        "shortfall": split.shortfall,
+        "from_balance": split.gift + split.cash,
     }
 
 

@@ -1,12 +1,12 @@
 """Every movement of money goes through post_entry; balances are the ledger's sums (SPEC.md §1)."""
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from billing import pricing
 from billing.errors import BillingError, InsufficientBalance
 from billing.models import ZERO, Account, LedgerEntry, Voucher
 
@@ -105,29 +105,23 @@ def post_entries(*, account: Account, entries: list[dict], at) -> None:
     balance_events.balance_changed(account=account, before_available=before_available)
 
 
-@dataclass(frozen=True)
-class PaymentSplit:
-    voucher: Decimal
-    gift: Decimal
-    cash: Decimal
-
-
 def split_payment(
     *, account: Account, total: Decimal, voucher: Voucher | None, allow_advance: bool = False
-) -> PaymentSplit:
+) -> pricing.PaymentSplit:
     """Voucher first, then gift credit, then cash (SPEC.md §1 Decision).
 
     Raises InsufficientBalance when cash is short, unless allow_advance (the big-customer rule:
     the platform advances the shortfall and the cash balance goes negative).
     """
-    voucher_part = min(voucher.amount, total) if voucher else ZERO
-    rest = total - voucher_part
-    gift_part = min(max(account.gift_balance, ZERO), rest)
-    cash_part = rest - gift_part
-    shortfall = cash_part - max(account.cash_balance, ZERO)
-    if shortfall > 0 and not allow_advance:
-        raise InsufficientBalance(shortfall=shortfall)
-    return PaymentSplit(voucher=voucher_part, gift=gift_part, cash=cash_part)
+    split = pricing.payment_split(
+        total=total,
+        voucher_amount=voucher.amount if voucher else ZERO,
+        gift_balance=account.gift_balance,
+        cash_balance=account.cash_balance,
+    )
+    if split.shortfall > 0 and not allow_advance:
+        raise InsufficientBalance(shortfall=split.shortfall)
+    return split
 
 
 def ledger_sums(*, account_id: int) -> tuple[Decimal, Decimal]:

@@ -391,3 +391,25 @@ def test_calendar_months_elapsed_brackets_the_refund_date(start, elapsed_days):
     )
     assert leftover_days == (on - pricing.add_months(start, whole_months)).days
     assert 0 <= leftover_days <= 30
+
+
+# --- Paying ------------------------------------------------------------------------------------
+
+fen_amounts = st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False)
+
+
+@given(
+    total=fen_amounts,
+    voucher=fen_amounts,
+    gift=fen_amounts,
+    cash=st.decimals(min_value=-(10**6), max_value=10**7, places=2, allow_nan=False),
+)
+def test_payment_split_is_voucher_then_gift_then_cash(total, voucher, gift, cash):
+    split = pricing.payment_split(
+        total=total, voucher_amount=voucher, gift_balance=gift, cash_balance=cash
+    )
+    assert split.voucher + split.gift + split.cash == total
+    assert split.voucher == min(voucher, total)
+    assert split.gift == min(gift, total - split.voucher)
+    assert min(split.voucher, split.gift, split.cash, split.shortfall) >= 0
+    assert split.shortfall == max(split.cash - max(cash, Decimal(0)), Decimal(0))
