@@ -37,7 +37,7 @@ def to_fen(amount: Decimal) -> Decimal:
 
 
 class Region(StrEnum):
-    """Mobile push service access points; the values match billing.models.AccessPoint."""
+    """Mobile push service access points: the one list (billing.models.AccessPoint labels them)."""
 
     GUANGZHOU = "guangzhou"
     SHANGHAI = "shanghai"

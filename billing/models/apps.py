@@ -4,6 +4,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from billing.pricing import Region
+
 
 class CaptchaApp(models.Model):
     """A CAPTCHA integration; packs and postpaid are account-wide, not per app (SPEC.md §2)."""
@@ -28,10 +30,13 @@ class CaptchaApp(models.Model):
 
 
 class AccessPoint(models.TextChoices):
-    GUANGZHOU = "guangzhou", _("Guangzhou")
-    SHANGHAI = "shanghai", _("Shanghai")
-    HONGKONG = "hongkong", _("Hong Kong")
-    SINGAPORE = "singapore", _("Singapore")
+    """The pricing engine's regions (billing.pricing.Region, the one list of access points)
+    with the names people read."""
+
+    GUANGZHOU = Region.GUANGZHOU.value, _("Guangzhou")
+    SHANGHAI = Region.SHANGHAI.value, _("Shanghai")
+    HONGKONG = Region.HONGKONG.value, _("Hong Kong")
+    SINGAPORE = Region.SINGAPORE.value, _("Singapore")
 
 
 OVERSEAS_ACCESS_POINTS = frozenset({AccessPoint.HONGKONG, AccessPoint.SINGAPORE})

@@ -659,3 +659,9 @@ def test_stored_lines_carry_a_code_and_arguments_the_quote_output_does_not():
         quote.as_dict()["lines"][0]
     )
     assert "code" not in quote.as_dict()["lines"][0]
+
+
+def test_the_access_points_are_the_pricing_regions():
+    from billing.models import AccessPoint
+
+    assert list(AccessPoint.values) == [region.value for region in pricing.Region]
