@@ -18,6 +18,7 @@ from billing.models import (
     PushSubscription,
     Voucher,
 )
+from billing.selectors import Acting
 from billing.services import push, staff
 from billing.services.lifecycle import run_due_jobs
 from tests.factories import (
@@ -193,7 +194,7 @@ def test_only_support_renews_after_the_day_8_stop_and_the_app_resumes(support):
     app, subscription = stopped_on_day_8(account)
     with pytest.raises(BillingError):
         push.renew(
-            acting=push.Acting(account=account, role="owner", user=account.owner),
+            acting=Acting(account=account, role="owner", user=account.owner),
             user=account.owner,
             subscription=subscription,
             months=1,
@@ -334,7 +335,7 @@ def test_a_customer_still_cannot_switch_a_postpaid_app_in_the_console():
     app = postpaid_app(account)
     with pytest.raises(BillingError, match="contact support"):
         push.buy_prepaid(
-            acting=push.Acting(account=account, role="owner", user=account.owner),
+            acting=Acting(account=account, role="owner", user=account.owner),
             user=account.owner,
             app=app,
             capacity_wan=1,

@@ -1,141 +1,28 @@
-"""Mobile push apps: creation, prepaid purchase, renewal, upgrade, postpaid (SPEC.md §3)."""
+"""Push prepaid service: purchase, renewal (the customer until day 7, support after), upgrade
+and auto-renewal (SPEC.md §3)."""
 
 import datetime as dt
-import secrets
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import transaction
 from django.utils.translation import gettext as _
 
-from billing import policy, pricing, roles, stages
+from billing import pricing, roles, stages
 from billing.days import add_months_to_instant, billing_day
 from billing.errors import BillingError, NotPermitted
-from billing.models import Account, Order, Product, PushApp, PushSubscription
+from billing.models import Account, Order, PushApp, PushSubscription
 from billing.selectors import Acting
-from billing.text import NAME_LENGTH, clean_text
 
-from . import app_lifecycle, audit
-from .checkout import (
+from .. import app_lifecycle
+from ..checkout import (
     Purchase,
     buyer_refusal,
-    on_sale_refusal,
     pay_order,
     purchase,
     require_buyer,
     require_on_sale,
 )
-from .ledger import lock_account
-
-
-def create_app(*, acting: Acting, platform: str, name: str, access_point: str) -> PushApp:
-    """A new app starts on the free trial; 50 apps per platform per account."""
-    if not roles.can_manage_resources(acting.role):
-        raise NotPermitted(_("The {role} role cannot create apps.").format(role=acting.role_label))
-    name = (name or "").strip()
-    if not name:
-        raise BillingError(_("Give the app a name."))
-    name = clean_text(name, label=_("The app name"), max_length=NAME_LENGTH)
-    if platform not in PushApp.Platform.values:
-        raise BillingError(_("Choose Android, iOS or macOS."))
-    if access_point not in pricing.REGIONS:
-        raise BillingError(_("Choose a service access point."))
-    with transaction.atomic():
-        account = lock_account(acting.account.pk)  # serialises the per-platform count
-        # A destroyed app no longer takes one of the 50 places (issue 12).
-        on_platform = (
-            account.push_apps.filter(platform=platform)
-            .exclude(state=PushApp.State.DESTROYED)
-            .count()
-        )
-        if on_platform >= policy.PUSH_APPS_PER_PLATFORM:
-            raise BillingError(
-                _(
-                    "The limit of {push_apps_per_platform} {platform_label} apps per account "
-                    "is reached."
-                ).format(
-                    push_apps_per_platform=policy.PUSH_APPS_PER_PLATFORM,
-                    platform_label=PushApp.Platform(platform).label,
-                )
-            )
-        for _attempt in range(10):
-            try:
-                with transaction.atomic():
-                    return PushApp.objects.create(
-                        account=account,
-                        platform=platform,
-                        name=name,
-                        access_point=access_point,
-                        access_id=_new_access_id(),
-                    )
-            except IntegrityError:
-                continue
-    raise BillingError(_("Could not allocate an Access ID; try again."))
-
-
-def _new_access_id() -> str:
-    return str(1_500_000_000 + secrets.randbelow(8_500_000_000))
-
-
-def _push_product() -> Product:
-    return Product.objects.get(code=Product.Code.PUSH)
-
-
-def _require_app_of(account: Account, app: PushApp) -> PushApp:
-    locked = PushApp.objects.select_for_update().get(pk=app.pk)
-    if locked.account_id != account.pk:
-        raise NotPermitted(_("That app belongs to another account."))
-    if locked.state == PushApp.State.DESTROYED:
-        raise BillingError(_("This app's data was destroyed; create a new app."))
-    return locked
-
-
-def rename_app(*, acting: Acting, app: PushApp, name: str) -> bool:
-    """A new display name (the Access ID never changes); False if it is the same."""
-    if not roles.can_manage_resources(acting.role):
-        raise NotPermitted(_("The {role} role cannot rename apps.").format(role=acting.role_label))
-    name = clean_text(name, label=_("The app name"), max_length=NAME_LENGTH)
-    with transaction.atomic():
-        locked = PushApp.objects.select_for_update().get(pk=app.pk, account=acting.account)
-        if locked.state == PushApp.State.DESTROYED:
-            raise BillingError(_("This app's data was destroyed; it cannot be renamed."))
-        if locked.name == name:
-            return False
-        old, locked.name = locked.name, name
-        locked.save(update_fields=["name"])
-        audit.record(
-            action=audit.Action.APP_RENAMED,
-            subject=locked,
-            account=locked.account,
-            by=acting.user,
-            old=old,
-            new=name,
-        )
-    return True
-
-
-def hide_destroyed_app(*, acting: Acting, app: PushApp, now: dt.datetime | None = None) -> bool:
-    """Remove a destroyed app from the customer's list; False if it is hidden already."""
-    if not roles.can_manage_resources(acting.role):
-        raise NotPermitted(_("The {role} role cannot remove apps.").format(role=acting.role_label))
-    now = now or timezone.now()
-    with transaction.atomic():
-        locked = PushApp.objects.select_for_update().get(pk=app.pk, account=acting.account)
-        if locked.state != PushApp.State.DESTROYED:
-            raise BillingError(_("Only an app whose data was destroyed can be removed."))
-        if locked.hidden_at is not None:
-            return False
-        locked.hidden_at = now
-        locked.save(update_fields=["hidden_at"])
-        audit.record(
-            action=audit.Action.APP_REMOVED,
-            subject=locked,
-            account=locked.account,
-            by=acting.user,
-            reason="Removed from the list by the customer",
-            at=now,
-        )
-    return True
+from .apps import push_product, require_app_of
 
 
 def active_subscription(app: PushApp) -> PushSubscription | None:
@@ -167,9 +54,9 @@ def buy_prepaid(
 
     def buy(account: Account, now: dt.datetime) -> Order:
         require_buyer(acting=acting, account=account)
-        product = _push_product()
+        product = push_product()
         require_on_sale(account=account, product=product)
-        locked = _require_app_of(account, app)
+        locked = require_app_of(account, app)
         if locked.charity:
             raise BillingError(_("Charity apps are free; there is nothing to buy."))
         if active_subscription(locked):
@@ -260,7 +147,7 @@ def renew(
     def buy(account: Account, now: dt.datetime) -> Order:
         if not by_staff:
             require_buyer(acting=acting, account=account)
-        locked_app = _require_app_of(account, app)
+        locked_app = require_app_of(account, app)
         sub = PushSubscription.objects.select_for_update().get(pk=subscription.pk)
         # Priced from the locked row: an upgrade that just committed raised the capacity.
         quote = pricing.push_prepaid_quote(
@@ -278,7 +165,7 @@ def renew(
         period_end = add_months_to_instant(period_start, months)
         order = pay_order(
             account=account,
-            product=_push_product(),
+            product=push_product(),
             kind=Order.Kind.RENEWAL,
             total=quote.total,
             breakdown=quote.stored_lines(),
@@ -371,7 +258,7 @@ def upgrade(
 
     def buy(account: Account, now: dt.datetime) -> Order:
         require_buyer(acting=acting, account=account)
-        locked_app = _require_app_of(account, subscription.app)
+        locked_app = require_app_of(account, subscription.app)
         sub = PushSubscription.objects.select_for_update().get(pk=subscription.pk)
         refusal = upgrade_state_refusal(app=locked_app, subscription=sub, now=now)
         if refusal:
@@ -381,7 +268,7 @@ def upgrade(
         )
         order = pay_order(
             account=account,
-            product=_push_product(),
+            product=push_product(),
             kind=Order.Kind.UPGRADE,
             total=quote.total,
             breakdown=quote.stored_lines(),
@@ -421,74 +308,3 @@ def set_auto_renew(*, acting: Acting, subscription_ids: list[int], enabled: bool
         if subs.count() != len(set(subscription_ids)):
             raise BillingError(_("Some selected subscriptions do not exist or have ended."))
         return subs.update(auto_renew=enabled)
-
-
-def postpaid_account_refusal(*, account: Account) -> str | None:
-    """Why this account cannot enable push postpaid at all, or None (page and service)."""
-    if account.verification_state != Account.Verification.VERIFIED:
-        return _("Real-name verification is required before enabling postpaid.")
-    return on_sale_refusal(account=account, product=_push_product())
-
-
-def postpaid_app_refusal(*, app: PushApp, subscription: PushSubscription | None) -> str | None:
-    """Why this one app cannot switch to postpaid, or None (the page's "Can enable?" column)."""
-    if app.state == PushApp.State.DESTROYED:
-        return _("Its data was destroyed.")
-    if app.billing_mode == PushApp.BillingMode.POSTPAID:
-        return _("Already postpaid.")
-    if subscription:
-        return _("Has prepaid service; postpaid is for trial apps.")
-    return None
-
-
-def enable_postpaid(
-    *, acting: Acting, app_ids: list[int], now: dt.datetime | None = None
-) -> list[PushApp]:
-    """Switch up to 50 trial apps to postpaid in one go (SPEC.md §3)."""
-    now = now or timezone.now()
-    if not roles.can_spend(acting.role):
-        raise NotPermitted(
-            _("The {role} role cannot enable postpaid.").format(role=acting.role_label)
-        )
-    ids = set(app_ids)
-    if not ids:
-        raise BillingError(_("Select at least one app."))
-    if len(ids) > policy.PUSH_POSTPAID_BATCH_LIMIT:
-        raise BillingError(
-            _(
-                "Postpaid can be enabled for at most {push_postpaid_batch_limit} apps at once."
-            ).format(push_postpaid_batch_limit=policy.PUSH_POSTPAID_BATCH_LIMIT)
-        )
-    with transaction.atomic():
-        account = lock_account(acting.account.pk)
-        refusal = postpaid_account_refusal(account=account)
-        if refusal:
-            raise BillingError(refusal)
-        apps = list(PushApp.objects.select_for_update().filter(pk__in=ids, account=account))
-        if len(apps) != len(ids):
-            raise BillingError(_("Some selected apps do not exist."))
-        for app in apps:
-            refusal = postpaid_app_refusal(app=app, subscription=active_subscription(app))
-            if refusal:
-                raise BillingError(f"{app.name}: {refusal}")
-        note = "Postpaid enabled in the console"
-        for app in apps:
-            app_lifecycle.change_billing_mode(
-                app, PushApp.BillingMode.POSTPAID, at=now, by=acting.user, note=note
-            )
-            app.postpaid_first_enabled_at = app.postpaid_first_enabled_at or now
-            app.postpaid_since, app.postpaid_until = now, None
-            app.save(
-                update_fields=[
-                    "billing_mode",
-                    "postpaid_first_enabled_at",
-                    "postpaid_since",
-                    "postpaid_until",
-                ]
-            )
-            if app.stop_reason in (
-                PushApp.StopReason.TRIAL_OVER_LIMIT,
-                PushApp.StopReason.REFUNDED,
-            ):
-                app_lifecycle.resume(app, at=now, by=acting.user, note=note)
-    return apps
