@@ -3,14 +3,15 @@
 Every caller (the trial rules, prepaid expiry, arrears, refunds, purchases and renewals that
 revive an app, and support's own stop and resume) comes here with the app locked. Each change
 writes the stop record settlement reads (a day spent wholly stopped is not charged), the audit
-event (SPEC.md §1 Decision) and drops the cached entitlement, in the caller's transaction.
+event (SPEC.md §1 Decision), in the caller's transaction; each save drops the cached entitlement
+(the post_save receivers of billing/services/entitlement.py).
 """
 
 import datetime as dt
 
 from billing.models import PushApp, PushAppStop, PushSubscription
 
-from . import audit, entitlement
+from . import audit
 from .resources import delete_resource_data
 
 State = PushApp.State
@@ -27,7 +28,6 @@ def _record(app: PushApp, action: str, old: str, *, at, by, reason: str) -> None
         reason=reason,
         at=at,
     )
-    entitlement.invalidate(app.account_id)
 
 
 def stop(app: PushApp, *, reason: str, at: dt.datetime, by=None, note: str = "") -> bool:
@@ -91,7 +91,6 @@ def end_subscription(
         reason=note,
         at=at,
     )
-    entitlement.invalidate(app.account_id)
     return True
 
 
