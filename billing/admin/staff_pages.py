@@ -95,103 +95,101 @@ def privileges_view(model_admin, request, pk: int):
         big_customer=account.big_customer,
         captcha_postpaid=account.captcha_postpaid == Account.CaptchaPostpaid.ON,
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            changed = staff.set_big_customer(
+
+    def act(data) -> bool:
+        changed = staff.set_big_customer(
+            account=account,
+            big_customer=data["big_customer"],
+            by=request.user,
+            reason=data["reason"],
+        )
+        # Only a ticked box that differs turns postpaid on or off (a failed enablement stays).
+        if data["captcha_postpaid"] != (account.captcha_postpaid == Account.CaptchaPostpaid.ON):
+            changed |= staff.set_captcha_postpaid(
                 account=account,
-                big_customer=data["big_customer"],
+                enabled=data["captcha_postpaid"],
                 by=request.user,
                 reason=data["reason"],
             )
-            postpaid_on = account.captcha_postpaid == Account.CaptchaPostpaid.ON
-            if data["captcha_postpaid"] != postpaid_on:
-                changed |= staff.set_captcha_postpaid(
-                    account=account,
-                    enabled=data["captcha_postpaid"],
-                    by=request.user,
-                    reason=data["reason"],
-                )
-        except BillingError as error:
-            form.add_error(None, str(error))
-        else:
-            return _done(
-                model_admin,
-                request,
-                account,
-                _("Privileges changed and audited.") if changed else _("Nothing changed."),
-            )
-    return _page(model_admin, request, account, form, title=_("Privileges"))
+        return changed
+
+    return _reason_action(
+        model_admin,
+        request,
+        account,
+        form,
+        act=act,
+        done=_("Privileges changed and audited."),
+        unchanged=_("Nothing changed."),
+        title=_("Privileges"),
+    )
 
 
 def _app(pk: int) -> PushApp:
     return get_object_or_404(PushApp.objects.select_related("account"), pk=pk)
 
 
-def stop_view(model_admin, request, pk: int):
-    app = _app(pk)
-    _require(request, staff.MANAGE_SERVICE)
-    form = _form(ReasonForm, request)
+def _reason_action(model_admin, request, obj, form, *, act, done, unchanged, title, intro=""):
+    """One form with a reason: `act(cleaned_data)` calls the service and says if it changed."""
     if request.method == "POST" and form.is_valid():
         try:
-            changed = staff.stop_app(app=app, by=request.user, reason=form.cleaned_data["reason"])
+            changed = act(form.cleaned_data)
         except BillingError as error:
             form.add_error(None, str(error))
         else:
-            return _done(
-                model_admin,
-                request,
-                app,
-                _("App stopped.") if changed else _("The app was not active; nothing changed."),
-            )
-    intro = _(
-        "Pushes stop at once; device registration stays on. The customer is not billed "
-        "for whole days the app spends stopped."
+            return _done(model_admin, request, obj, done if changed else unchanged)
+    return _page(model_admin, request, obj, form, title=title, intro=intro)
+
+
+def stop_view(model_admin, request, pk: int):
+    app = _app(pk)
+    _require(request, staff.MANAGE_SERVICE)
+    return _reason_action(
+        model_admin,
+        request,
+        app,
+        _form(ReasonForm, request),
+        act=lambda data: staff.stop_app(app=app, by=request.user, reason=data["reason"]),
+        done=_("App stopped."),
+        unchanged=_("The app was not active; nothing changed."),
+        title=_("Stop app"),
+        intro=_(
+            "Pushes stop at once; device registration stays on. The customer is not billed "
+            "for whole days the app spends stopped."
+        ),
     )
-    return _page(model_admin, request, app, form, title=_("Stop app"), intro=intro)
 
 
 def resume_view(model_admin, request, pk: int):
     app = _app(pk)
     _require(request, staff.MANAGE_SERVICE)
-    form = _form(ReasonForm, request)
-    if request.method == "POST" and form.is_valid():
-        try:
-            changed = staff.resume_app(app=app, by=request.user, reason=form.cleaned_data["reason"])
-        except BillingError as error:
-            form.add_error(None, str(error))
-        else:
-            return _done(
-                model_admin,
-                request,
-                app,
-                _("App resumed.") if changed else _("The app was not stopped; nothing changed."),
-            )
-    return _page(model_admin, request, app, form, title=_("Resume app"))
+    return _reason_action(
+        model_admin,
+        request,
+        app,
+        _form(ReasonForm, request),
+        act=lambda data: staff.resume_app(app=app, by=request.user, reason=data["reason"]),
+        done=_("App resumed."),
+        unchanged=_("The app was not stopped; nothing changed."),
+        title=_("Resume app"),
+    )
 
 
 def charity_view(model_admin, request, pk: int):
     app = _app(pk)
     _require(request, staff.CHANGE_PRIVILEGES)
-    form = _form(CharityForm, request, charity=app.charity)
-    if request.method == "POST" and form.is_valid():
-        try:
-            changed = staff.set_charity(
-                app=app,
-                charity=form.cleaned_data["charity"],
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-            )
-        except BillingError as error:
-            form.add_error(None, str(error))
-        else:
-            return _done(
-                model_admin,
-                request,
-                app,
-                _("Charity flag changed and audited.") if changed else _("Nothing changed."),
-            )
-    return _page(model_admin, request, app, form, title=_("Charity app"))
+    return _reason_action(
+        model_admin,
+        request,
+        app,
+        _form(CharityForm, request, charity=app.charity),
+        act=lambda data: staff.set_charity(
+            app=app, charity=data["charity"], by=request.user, reason=data["reason"]
+        ),
+        done=_("Charity flag changed and audited."),
+        unchanged=_("Nothing changed."),
+        title=_("Charity app"),
+    )
 
 
 def _priced_purchase(model_admin, request, app, form, *, title, intro, quote_for, execute):

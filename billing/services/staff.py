@@ -18,7 +18,7 @@ from billing.models import Account, Product, PushApp, PushSubscription, Voucher
 from billing.money import yuan
 from billing.selectors import Acting
 
-from . import app_lifecycle, audit, captcha, entitlement, push
+from . import app_lifecycle, audit, captcha, push
 from .checkout import Purchase
 from .ledger import lock_account
 
@@ -170,8 +170,25 @@ def set_captcha_postpaid(*, account: Account, enabled: bool, by, reason: str) ->
         if enabled and locked.verification_state != Account.Verification.VERIFIED:
             raise BillingError(_("Real-name verification is required before enabling postpaid."))
         changed = captcha.set_postpaid(locked, value, note=reason, by=by)
-        entitlement.invalidate(locked.pk)
     return changed
+
+
+def _set_flag(locked, field: str, value: bool, *, action: str, account, by, reason: str) -> bool:
+    """Set one yes/no privilege on a locked row and audit old → new; False if it already was."""
+    if getattr(locked, field) == value:
+        return False
+    setattr(locked, field, value)
+    locked.save(update_fields=[field])
+    audit.record(
+        action=action,
+        subject=locked,
+        account=account,
+        by=by,
+        old=not value,
+        new=value,
+        reason=reason,
+    )
+    return True
 
 
 def set_big_customer(*, account: Account, big_customer: bool, by, reason: str) -> bool:
@@ -180,21 +197,15 @@ def set_big_customer(*, account: Account, big_customer: bool, by, reason: str) -
     reason = audit.require_reason(reason)
     with transaction.atomic(durable=True):
         locked = lock_account(account.pk)
-        if locked.big_customer == big_customer:
-            return False
-        locked.big_customer = big_customer
-        locked.save(update_fields=["big_customer"])
-        audit.record(
+        return _set_flag(
+            locked,
+            "big_customer",
+            big_customer,
             action=audit.Action.BIG_CUSTOMER_CHANGED,
-            subject=locked,
             account=locked,
             by=by,
-            old=not big_customer,
-            new=big_customer,
             reason=reason,
         )
-        entitlement.invalidate(locked.pk)
-    return True
 
 
 def set_charity(*, app: PushApp, charity: bool, by, reason: str) -> bool:
@@ -203,21 +214,15 @@ def set_charity(*, app: PushApp, charity: bool, by, reason: str) -> bool:
     reason = audit.require_reason(reason)
     with transaction.atomic(durable=True):
         locked = _locked_app(app)
-        if locked.charity == charity:
-            return False
-        locked.charity = charity
-        locked.save(update_fields=["charity"])
-        audit.record(
+        return _set_flag(
+            locked,
+            "charity",
+            charity,
             action=audit.Action.CHARITY_CHANGED,
-            subject=locked,
             account=locked.account,
             by=by,
-            old=not charity,
-            new=charity,
             reason=reason,
         )
-        entitlement.invalidate(locked.account_id)
-    return True
 
 
 def grant_voucher(*, voucher: Voucher, by, reason: str) -> Voucher:
