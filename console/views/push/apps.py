@@ -154,7 +154,7 @@ def list_context(request) -> dict:
     page = Paginator(apps.order_by("id"), APPS_PER_PAGE).get_page(request.GET.get("page"))
     platforms = platform_usage(account)
     return {
-        "rows": app_rows(apps.filter(pk__in=[app.pk for app in page]), now=timezone.now()),
+        "rows": app_rows(page.object_list, now=timezone.now()),
         "page": page,
         "query": query,
         "filters": urlencode({k: v for k, v in (("platform", platform), ("q", query)) if v}),
