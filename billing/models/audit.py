@@ -1,3 +1,5 @@
+import functools
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -98,6 +100,7 @@ class AuditEvent(models.Model):
         return f"{_display(self.old_value, choices)} → {_display(self.new_value, choices)}"
 
 
+@functools.cache
 def _value_choices() -> dict:
     from .accounts import Account
     from .apps import PushApp
